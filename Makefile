@@ -1,0 +1,100 @@
+# One-command workflows for the async walkthrough. Every target installs what
+# it needs (evcxr_jupyter, the Python venv, the Rust kernel) and is safe to
+# run again. See README.md.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+EVCXR_VERSION := 0.22.0
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+EVCXR := $(CARGO_BIN)/evcxr_jupyter
+STAMPS := $(ROOT)/target/setup
+
+# The kernel is registered inside the venv, never in the user's Jupyter
+# directory; evcxr builds cells in a persistent directory so that warm runs
+# reuse the compiled tokio and crate instead of rebuilding them.
+export JUPYTER_PATH := $(VENV)/share/jupyter
+export EVCXR_TMPDIR := $(ROOT)/target/evcxr
+KERNEL_JSON := $(JUPYTER_PATH)/kernels/rust/kernel.json
+
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+CELL_TIMEOUT ?= 300
+RUNS ?= 20
+
+.PHONY: help setup lab run record test check notebook-test bench-walkthrough repeat-walkthrough clean
+
+help:
+	@echo "make lab     set everything up and open JupyterLab on notebooks/"
+	@echo "make run     execute every notebook headless into target/notebooks/ (.ipynb and .html)"
+	@echo "make record  execute the notebooks in place, refreshing their committed outputs"
+	@echo "make test    fmt, clippy, cargo test, then every notebook checked against its outputs"
+	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
+	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
+
+# --- setup -------------------------------------------------------------------
+
+$(STAMPS)/tools:
+	@command -v cargo >/dev/null || { echo "error: cargo not found; install the Rust toolchain (rustup) and retry" >&2; exit 1; }
+	@command -v python3 >/dev/null || { echo "error: python3 not found; install Python 3.10 or newer with venv support and retry" >&2; exit 1; }
+	@mkdir -p $(STAMPS) && touch $@
+
+# Installed only when this exact version is missing: a build takes minutes.
+$(STAMPS)/evcxr-$(EVCXR_VERSION): $(STAMPS)/tools
+	@if test -x "$(EVCXR)" && cargo install --list | grep -q "^evcxr_jupyter v$(EVCXR_VERSION):"; then \
+	  echo "evcxr_jupyter $(EVCXR_VERSION) already installed"; \
+	else \
+	  echo "installing evcxr_jupyter $(EVCXR_VERSION) (takes several minutes)"; \
+	  cargo install --locked evcxr_jupyter --version $(EVCXR_VERSION); \
+	fi
+	@touch $@
+
+$(VENV)/.installed: requirements.txt $(STAMPS)/tools
+	@test -x $(PY) || python3 -m venv $(VENV) || { echo "error: python3 -m venv failed; install your distribution's python3-venv package and retry" >&2; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(KERNEL_JSON): $(STAMPS)/evcxr-$(EVCXR_VERSION) $(VENV)/.installed tools/register_kernel.py
+	$(PY) tools/register_kernel.py "$(EVCXR)"
+
+setup: $(KERNEL_JSON)
+
+# --- learner and headless workflows -------------------------------------------
+
+lab: setup
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+
+run: setup
+	$(PY) tools/run_notebooks.py --timeout $(CELL_TIMEOUT) --out target/notebooks $(NOTEBOOKS)
+
+record: setup
+	$(PY) tools/run_notebooks.py --timeout $(CELL_TIMEOUT) --in-place $(NOTEBOOKS)
+
+# --- tests --------------------------------------------------------------------
+
+check: $(STAMPS)/tools
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cargo test
+
+notebook-test: setup
+	$(PY) -m pytest -p no:cacheprovider --nbval $(NOTEBOOKS) tests/ \
+	  --nbval-sanitize-with tools/nbval-sanitize.cfg \
+	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-name rust
+
+test: check notebook-test
+
+# --- measurements -------------------------------------------------------------
+
+repeat-walkthrough: setup
+	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) notebooks/01-asyncio-walkthrough.ipynb
+
+bench-walkthrough: setup
+	$(PY) tools/bench_walkthrough.py --timeout $(CELL_TIMEOUT)
+
+clean:
+	rm -rf target/notebooks target/evcxr

@@ -1,0 +1,92 @@
+//! Showing values in a notebook cell.
+//!
+//! evcxr ends a cell by calling a method named `evcxr_display` on the cell's
+//! final expression, if it has one, and otherwise prints its `Debug` form. A
+//! future has neither, so a cell ending in `do_async()` fails to compile. Python
+//! shows such a value as `<coroutine object do_async at 0x7f...>`; the
+//! [`FutureDisplay`] trait, implemented for every future and brought into scope
+//! by `use async_walkthrough::*;`, gives Rust the same: the future's type, where
+//! it lives, and that nothing in it has run yet.
+
+use std::future::Future;
+use std::io::Write;
+
+/// Sends one rich output to evcxr: a list of (MIME type, content) pairs for
+/// the same value; the notebook shows the richest one it can render.
+pub fn emit_to_notebook(representations: &[(&str, &str)]) {
+    let mut stdout = std::io::stdout().lock();
+    for (mime_type, content) in representations {
+        // evcxr reads these markers from the cell's stdout; see its
+        // `evcxr_runtime::mime_type` documentation.
+        let _ = writeln!(
+            stdout,
+            "EVCXR_BEGIN_CONTENT {mime_type}\n{content}\nEVCXR_END_CONTENT"
+        );
+    }
+    let _ = stdout.flush();
+}
+
+/// Describes a future the way Python's repr describes a coroutine object.
+///
+/// A future produced by an `async fn` or `async` block (a type the compiler
+/// names `...::{{closure}}`) that is held by value has not been polled: once
+/// polled it is pinned and can no longer be moved around. For any other
+/// future the description says that its state is unknown.
+pub fn describe_future<F: Future>(future: &F) -> String {
+    let type_name = std::any::type_name::<F>();
+    let state = if type_name.ends_with("{{closure}}") {
+        "not started"
+    } else {
+        "state unknown"
+    };
+    format!(
+        "<future {type_name} at {future:p}, Output = {}, {state}>",
+        std::any::type_name::<F::Output>()
+    )
+}
+
+/// Gives every future an `evcxr_display`, so a cell may end in an unawaited
+/// future and show it as a value.
+pub trait FutureDisplay {
+    /// Shows the value as a notebook output.
+    fn evcxr_display(&self);
+}
+
+impl<F: Future> FutureDisplay for F {
+    fn evcxr_display(&self) {
+        emit_to_notebook(&[("text/plain", &describe_future(self))]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn do_async() -> &'static str {
+        "async"
+    }
+
+    #[test]
+    fn an_async_fn_future_is_described_like_a_coroutine_object() {
+        let future = do_async();
+        let text = describe_future(&future);
+        let address = format!("{:p}", &future);
+        assert_eq!(
+            text,
+            format!(
+                "<future async_walkthrough::display::tests::do_async::{{{{closure}}}} at {address}, \
+                 Output = &str, not started>"
+            )
+        );
+    }
+
+    #[test]
+    fn a_hand_written_future_is_not_claimed_unstarted() {
+        let text = describe_future(&std::future::ready(5u8));
+        assert!(
+            text.starts_with("<future core::future::ready::Ready<u8> at 0x"),
+            "{text}"
+        );
+        assert!(text.ends_with("Output = u8, state unknown>"), "{text}");
+    }
+}

@@ -1,0 +1,63 @@
+//! The post's workloads: simulated user searches, run one after another and
+//! concurrently.
+//!
+//! Each search step takes one second. The sync functions spend it blocked in
+//! `std::thread::sleep`; the async ones spend it in `tokio::time::sleep`, which
+//! hands the thread back to the runtime so other futures can run meanwhile.
+//! The printed lines are the post's, word for word, so a notebook can be held
+//! against what CPython prints.
+
+use crate::console::say;
+use crate::gather::gather;
+use crate::timing::{Stopwatch, python_seconds};
+use std::time::Duration;
+
+/// How long one simulated user search takes.
+pub const SEARCH_STEP: Duration = Duration::from_secs(1);
+
+/// Searches `n` users one by one, blocking the thread for a second each.
+pub fn find_users_sync(n: u32) {
+    for i in 1..=n {
+        say(format!("{i}th user is being searched out of {n} people..."));
+        std::thread::sleep(SEARCH_STEP);
+    }
+    say(format!("Total {n} people have been searched!"));
+}
+
+/// Searches `n` users one by one, awaiting a one-second timer each.
+///
+/// Calling it runs nothing: it returns a future, and the searches happen only
+/// while that future is awaited (or polled by something like [`gather`]).
+pub async fn find_users_async(n: u32) {
+    for i in 1..=n {
+        say(format!("{i}th user is being searched out of {n} people..."));
+        tokio::time::sleep(SEARCH_STEP).await;
+    }
+    say(format!("Total {n} people have been searched!"));
+}
+
+/// Runs searches of 3, 2 and 1 users back to back: about 6 seconds.
+pub fn process_sync() {
+    let stopwatch = Stopwatch::start();
+    find_users_sync(3);
+    find_users_sync(2);
+    find_users_sync(1);
+    let seconds = python_seconds(stopwatch.elapsed_secs());
+    say(format!(" >>> total time taken for sync process: {seconds}"));
+}
+
+/// Runs searches of 3, 2 and 1 users concurrently with [`gather`]: about 3
+/// seconds, the length of the longest one.
+pub async fn process_async() {
+    let stopwatch = Stopwatch::start();
+    gather([
+        find_users_async(3),
+        find_users_async(2),
+        find_users_async(1),
+    ])
+    .await;
+    let seconds = python_seconds(stopwatch.elapsed_secs());
+    say(format!(
+        " >>> total time taken for async process: {seconds}"
+    ));
+}
