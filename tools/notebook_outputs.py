@@ -61,3 +61,25 @@ def cell_outputs(notebook: nbformat.NotebookNode) -> list[list[str]]:
         cells.append([clean(f"{name}: {text}") for name, text in sorted(streams.items())]
                      + [clean(r) for r in results])
     return cells
+
+
+def problems(notebook: nbformat.NotebookNode) -> list[str]:
+    """What makes an executed notebook unfit to commit, one line per cell.
+
+    evcxr reports a panicking cell as a success with the panic on stderr, so a
+    panic must be looked for in the output, not in the execution status.
+    """
+    found = []
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells):
+        where = f"Cell {number} ({cell.source.splitlines()[0] if cell.source else ''!r})"
+        if cell.source.strip() and cell.execution_count is None:
+            found.append(f"{where}: never executed")
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                found.append(f"{where}: error {output.get('ename', '')}: {output.get('evalue', '')}")
+            elif output.output_type == "stream" and "panicked at" in output.text:
+                found.append(f"{where}: panicked: {output.text.strip()}")
+            elif output.output_type == "execute_result" and output.data.get("text/plain") == "()":
+                found.append(f"{where}: stray () result; end the cell with ';'")
+    return found

@@ -16,7 +16,7 @@ import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbconvert import HTMLExporter
 
-from notebook_outputs import execute
+from notebook_outputs import execute, problems
 
 
 def main() -> int:
@@ -34,6 +34,10 @@ def main() -> int:
             notebook = execute(path, args.timeout)
         except (CellExecutionError, CellTimeoutError) as error:
             print(f"FAILED {path}: {error}", file=sys.stderr)
+            return 1
+        found = problems(notebook)
+        if found:
+            print(f"FAILED {path}:", *found, sep="\n  ", file=sys.stderr)
             return 1
         if args.in_place:
             nbformat.write(notebook, path)
