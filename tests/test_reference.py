@@ -2,8 +2,9 @@
 
 reference/python-post.ipynb is the post's Python executed in a real ipykernel
 (rebuild it with reference/make_python_reference.py). Notebook 01 has one code
-cell per post cell, after a first cell that loads the crate; its committed
-outputs are the ones `make test` has just reproduced with nbval.
+cell per post cell, after a first cell that loads the crate, plus timeline
+cells that draw the run just made (`sync_run`, `async_run`) without printing; its committed outputs
+are the ones `make test` has just reproduced with nbval.
 """
 import json
 import re
@@ -18,9 +19,17 @@ SECONDS = re.compile(r"(total time taken for a?sync process: )\d+\.\d+$")
 CORRECTED_LABEL = ("for async process", "for sync process")
 
 
+TIMELINES = {"let sync_run = process_sync();": "sync_run", "let async_run = process_async().await;": "async_run"}
+
+
 def code_cells(path):
     cells = json.loads(path.read_text())["cells"]
     return [cell for cell in cells if cell["cell_type"] == "code"]
+
+
+def post_cells(path):
+    """The code cells that stand for the post's cells."""
+    return [cell for cell in code_cells(path) if "".join(cell["source"]) not in TIMELINES.values()]
 
 
 def stdout_lines(cell):
@@ -44,13 +53,13 @@ def comparable(line):
 
 
 def test_one_rust_cell_per_post_cell_after_the_setup_cell():
-    rust, python = code_cells(RUST), code_cells(PYTHON)
+    rust, python = post_cells(RUST), code_cells(PYTHON)
     assert len(rust) == len(python) + 1
     assert "".join(rust[0]["source"]).startswith(":dep async_walkthrough")
 
 
 def test_printed_lines_match_cpython_cell_by_cell():
-    rust, python = code_cells(RUST)[1:], code_cells(PYTHON)
+    rust, python = post_cells(RUST)[1:], code_cells(PYTHON)
     for index, (ours, theirs) in enumerate(zip(rust, python), start=1):
         ours_lines = [comparable(line) for line in stdout_lines(ours)]
         their_lines = [comparable(line) for line in stdout_lines(theirs)]
@@ -75,7 +84,7 @@ VALUES = [
 
 
 def test_values_take_rusts_form_of_cpythons():
-    rust, python = code_cells(RUST)[1:], code_cells(PYTHON)
+    rust, python = post_cells(RUST)[1:], code_cells(PYTHON)
     values = [
         (result_text(theirs), result_text(ours))
         for theirs, ours in zip(python, rust)
@@ -85,3 +94,11 @@ def test_values_take_rusts_form_of_cpythons():
     for (theirs, ours), (their_form, our_form) in zip(values, VALUES):
         assert re.fullmatch(their_form, theirs), theirs
         assert re.fullmatch(our_form, ours), ours
+
+
+def test_a_timeline_follows_each_run():
+    sources = ["".join(cell["source"]) for cell in code_cells(RUST)]
+    for run, timeline in TIMELINES.items():
+        assert sources[sources.index(run) + 1] == timeline
+        outputs = code_cells(RUST)[sources.index(run) + 1]["outputs"]
+        assert "image/svg+xml" in outputs[0]["data"]

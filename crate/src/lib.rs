@@ -15,6 +15,9 @@
 //!   CPython.
 //! - [`timing`]: [`Stopwatch`], [`time_it`] and [`time_future`] for the post's
 //!   `start = time.time() ... end - start` pattern.
+//! - [`timeline`]: opt-in recording of what each task did when ([`record`],
+//!   [`record_future`], [`row`], [`carry`]), giving a [`Timeline`] to draw.
+//! - [`timeline_chart`]: draws a [`Timeline`] as SVG (plotters) and as text.
 //! - [`console`]: where workload lines go: stdout, or a capture for tests.
 //! - [`display`]: notebook outputs, among them [`FutureDisplay`], which shows an
 //!   unawaited future as a value instead of failing the cell.
@@ -25,6 +28,8 @@ pub mod console;
 pub mod display;
 pub mod gather;
 pub mod listing;
+pub mod timeline;
+pub mod timeline_chart;
 pub mod timing;
 pub mod workloads;
 
@@ -32,5 +37,6 @@ pub use console::{capture, capture_future, say};
 pub use display::{FutureDisplay, describe_future};
 pub use gather::gather;
 pub use listing::{Listing, ListingDisplay, source_of};
+pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};

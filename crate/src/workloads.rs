@@ -6,9 +6,14 @@
 //! hands the thread back to the runtime so other futures can run meanwhile.
 //! The printed lines are the post's, word for word, so a notebook can be held
 //! against what CPython prints.
+//!
+//! The `row`/`step` lines feed the timeline pictures: each search is a step in
+//! the row of its `find_users` call. They do nothing unless a run is being
+//! recorded; the drivers record their own run and return its timeline.
 
 use crate::console::say;
 use crate::gather::gather;
+use crate::timeline::{Timeline, record, record_future, row};
 use crate::timing::{Stopwatch, python_seconds};
 use std::time::Duration;
 
@@ -17,9 +22,10 @@ pub const SEARCH_STEP: Duration = Duration::from_secs(1);
 
 /// Searches `n` users one by one, blocking the thread for a second each.
 pub fn find_users_sync(n: u32) {
+    let row = row(|| format!("find_users({n})"));
     for i in 1..=n {
         say(format!("{i}th user is being searched out of {n} people..."));
-        std::thread::sleep(SEARCH_STEP);
+        row.step(|| std::thread::sleep(SEARCH_STEP));
     }
     say(format!("Total {n} people have been searched!"));
 }
@@ -29,35 +35,44 @@ pub fn find_users_sync(n: u32) {
 /// Calling it runs nothing: it returns a future, and the searches happen only
 /// while that future is awaited (or polled by something like [`gather`]).
 pub async fn find_users_async(n: u32) {
+    let row = row(|| format!("find_users({n})"));
     for i in 1..=n {
         say(format!("{i}th user is being searched out of {n} people..."));
-        tokio::time::sleep(SEARCH_STEP).await;
+        row.step_future(tokio::time::sleep(SEARCH_STEP)).await;
     }
     say(format!("Total {n} people have been searched!"));
 }
 
 /// Runs searches of 3, 2 and 1 users back to back: about 6 seconds.
-pub fn process_sync() {
-    let stopwatch = Stopwatch::start();
-    find_users_sync(3);
-    find_users_sync(2);
-    find_users_sync(1);
-    let seconds = python_seconds(stopwatch.elapsed_secs());
-    say(format!(" >>> total time taken for sync process: {seconds}"));
+/// Returns the run's timeline.
+pub fn process_sync() -> Timeline {
+    let ((), timeline) = record("process_sync()", || {
+        let stopwatch = Stopwatch::start();
+        find_users_sync(3);
+        find_users_sync(2);
+        find_users_sync(1);
+        let seconds = python_seconds(stopwatch.elapsed_secs());
+        say(format!(" >>> total time taken for sync process: {seconds}"));
+    });
+    timeline
 }
 
 /// Runs searches of 3, 2 and 1 users concurrently with [`gather`]: about 3
-/// seconds, the length of the longest one.
-pub async fn process_async() {
-    let stopwatch = Stopwatch::start();
-    gather([
-        find_users_async(3),
-        find_users_async(2),
-        find_users_async(1),
-    ])
+/// seconds, the length of the longest one. Returns the run's timeline.
+pub async fn process_async() -> Timeline {
+    let ((), timeline) = record_future("process_async()", async {
+        let stopwatch = Stopwatch::start();
+        gather([
+            find_users_async(3),
+            find_users_async(2),
+            find_users_async(1),
+        ])
+        .await;
+        let seconds = python_seconds(stopwatch.elapsed_secs());
+        say(format!(
+            " >>> total time taken for async process: {seconds}"
+        ));
+    })
     .await;
-    let seconds = python_seconds(stopwatch.elapsed_secs());
-    say(format!(
-        " >>> total time taken for async process: {seconds}"
-    ));
+    timeline
 }

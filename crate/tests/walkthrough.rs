@@ -22,7 +22,7 @@ fn asyncio_order(ns: &[u32]) -> Vec<String> {
 
 #[tokio::test(start_paused = true)]
 async fn process_async_prints_the_posts_interleaving_in_three_seconds() {
-    let ((), lines) = capture_future(process_async()).await;
+    let (_, lines) = capture_future(process_async()).await;
     // CPython's output for the post's `await process_async()`, from the
     // reference notebook, with our corrected label and the paused clock's time.
     let expected = [
@@ -86,7 +86,7 @@ fn find_users_sync_prints_each_step_then_the_total() {
 /// time is measured by the notebook and the benchmark.
 #[test]
 fn process_sync_runs_the_searches_one_after_another() {
-    let ((), lines) = capture(process_sync);
+    let (_, lines) = capture(process_sync);
     let one_after_another = [3, 2, 1].iter().flat_map(|&n| asyncio_order(&[n]));
     assert_eq!(lines[..9], one_after_another.collect::<Vec<_>>());
     assert!(

@@ -1,0 +1,138 @@
+//! Recorded runs and their pictures, driven through the public API with
+//! tokio's paused clock, so every span lands on an exact second.
+
+use async_walkthrough::timeline::SpanKind;
+use async_walkthrough::*;
+use std::time::Duration;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// `(start, end)` of each step of `task`, in seconds.
+fn steps(timeline: &Timeline, task: &str) -> Vec<(Duration, Duration)> {
+    timeline
+        .spans_of(task)
+        .filter(|span| span.kind == SpanKind::Step)
+        .map(|span| (span.start, span.end))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_recorded_async_run_has_its_steps_at_whole_seconds() {
+    let (timeline, _lines) = capture_future(process_async()).await;
+    assert_eq!(timeline.title, "process_async()");
+    assert_eq!(timeline.total, secs(3));
+    assert_eq!(timeline.tasks.len(), 3);
+    assert_eq!(
+        steps(&timeline, "find_users(3)"),
+        [(secs(0), secs(1)), (secs(1), secs(2)), (secs(2), secs(3))]
+    );
+    assert_eq!(
+        steps(&timeline, "find_users(2)"),
+        [(secs(0), secs(1)), (secs(1), secs(2))]
+    );
+    assert_eq!(steps(&timeline, "find_users(1)"), [(secs(0), secs(1))]);
+    let calls: Vec<_> = timeline
+        .spans
+        .iter()
+        .filter(|s| s.kind == SpanKind::Call)
+        .map(|s| (&*s.task, s.end))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("find_users(1)", secs(1)),
+            ("find_users(2)", secs(2)),
+            ("find_users(3)", secs(3))
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn gathered_searches_record_one_row_each_in_input_order() {
+    let (_, timeline) = record_future(
+        "gather",
+        capture_future(gather([find_users_async(1), find_users_async(2)])),
+    )
+    .await;
+    assert_eq!(
+        timeline.tasks.iter().map(|t| &**t).collect::<Vec<_>>(),
+        ["find_users(1)", "find_users(2)"]
+    );
+    assert_eq!(timeline.total, secs(2));
+}
+
+#[test]
+fn a_recorded_sync_run_puts_steps_end_to_end() {
+    let (_, timeline) = record("sync", || capture(|| find_users_sync(2)));
+    let steps = steps(&timeline, "find_users(2)");
+    assert_eq!(steps.len(), 2);
+    assert!(
+        steps[0].1 <= steps[1].0,
+        "the second step starts after the first ends: {steps:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_svg_has_one_row_per_task_and_one_bar_per_step() {
+    let (_, timeline) = record_future(
+        "process",
+        capture_future(gather([
+            find_users_async(3),
+            find_users_async(2),
+            find_users_async(1),
+        ])),
+    )
+    .await;
+    let svg = timeline.to_svg();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    for task in ["find_users(3)", "find_users(2)", "find_users(1)"] {
+        assert_eq!(
+            svg.matches(&format!(">\n{task}\n</text>")).count(),
+            1,
+            "one label for {task}"
+        );
+    }
+    // Below the white background, steps are solid bars and calls pale bands.
+    let bars = |opacity: &str| {
+        svg.lines()
+            .filter(|line| line.starts_with("<rect") && !line.starts_with(r#"<rect x="0" y="0""#))
+            .filter(|line| line.contains(&format!(r#"opacity="{opacity}""#)))
+            .count()
+    };
+    assert_eq!(bars("1"), 6, "one solid bar per step (3 + 2 + 1)");
+    assert_eq!(bars("0.2"), 3, "one pale band per call");
+    assert!(svg.contains("process: 3.0 s"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_text_timeline_shows_overlap() {
+    let (_, timeline) = record_future(
+        "process",
+        capture_future(gather([find_users_async(2), find_users_async(1)])),
+    )
+    .await;
+    assert_eq!(
+        timeline.to_text(),
+        [
+            "process: 2.0 s",
+            "find_users(2) |██████████████████████████████▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒",
+            "find_users(1) |██████████████████████████████",
+            "              |0s                            1s                            2s",
+        ]
+        .join("\n")
+    );
+}
+
+#[test]
+fn an_empty_recording_renders_a_labelled_empty_chart() {
+    let ((), timeline) = record("nothing", || ());
+    assert!(timeline.spans.is_empty());
+    let svg = timeline.to_svg();
+    assert!(svg.contains("nothing: no spans recorded"), "{svg}");
+    assert_eq!(
+        timeline.to_text().lines().next(),
+        Some("nothing: no spans recorded")
+    );
+}
