@@ -78,7 +78,7 @@ VALUES = [
     (r"'async'", r'"async"'),
     (
         r"<coroutine object process_async at 0x[0-9a-f]+>",
-        r"<future \S+::process_async::\{\{closure\}\} at 0x[0-9a-f]+, Output = \(\), not started>",
+        r"<future \S+::process_async::\{\{closure\}\} at 0x[0-9a-f]+, Output = async_walkthrough::timeline::Timeline, not started>",
     ),
 ]
 
