@@ -65,8 +65,9 @@ setup: $(KERNEL_JSON)
 
 # --- learner and headless workflows -------------------------------------------
 
+# Jupyter refuses to run as root unless told; containers often run as root.
 lab: setup
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 run: setup
 	$(PY) tools/run_notebooks.py --timeout $(CELL_TIMEOUT) --out target/notebooks $(NOTEBOOKS)
