@@ -26,13 +26,14 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 CELL_TIMEOUT ?= 300
 RUNS ?= 20
 
-.PHONY: help setup lab run record test check notebook-test bench-walkthrough repeat-walkthrough clean
+.PHONY: help setup lab run record test check notebook-test e2e bench-walkthrough repeat-walkthrough clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
 	@echo "make run     execute every notebook headless into target/notebooks/ (.ipynb and .html)"
 	@echo "make record  execute the notebooks in place, refreshing their committed outputs"
 	@echo "make test    fmt, clippy, cargo test, then every notebook checked against its outputs"
+	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
 
@@ -88,6 +89,16 @@ notebook-test: setup
 	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-name rust
 
 test: check notebook-test
+
+# Debian's Chromium: Playwright's own browser download cannot work offline.
+/usr/bin/chromium:
+	@test "$$(id -u)" = 0 || { echo "error: /usr/bin/chromium missing; install Debian's chromium package (as root: apt-get install chromium)" >&2; exit 1; }
+	apt-get update -qq && apt-get install -y -qq chromium
+
+E2E_TIMEOUT ?= 900
+
+e2e: setup /usr/bin/chromium
+	$(PY) tools/e2e.py --timeout $(E2E_TIMEOUT)
 
 # --- measurements -------------------------------------------------------------
 
