@@ -236,7 +236,7 @@ def main() -> int:
     port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     lab = start_lab(notebooks_dir, port, token)
-    failures = []
+    failures, failed = [], set()
     try:
         wait_until_serving(base, token, lab, timeout=120)
         with sync_playwright() as playwright:
@@ -249,6 +249,8 @@ def main() -> int:
                     print(f"{name}: running all cells in JupyterLab", flush=True)
                     found = check_notebook(page, base, token, name, args.timeout)
                     failures += found
+                    if found:
+                        failed.add(name)
                     verdict = "FAILED" if found else "ok"
                     print(f"{name}: {verdict} in {time.monotonic() - started:.0f} s", flush=True)
             finally:
@@ -257,8 +259,7 @@ def main() -> int:
         stop_lab(lab)
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
-    print(f"{len(names) - len({f.split(':')[0] for f in failures})} passed, "
-          f"{len({f.split(':')[0] for f in failures})} failed")
+    print(f"{len(names) - len(failed)} passed, {len(failed)} failed")
     return 1 if failures else 0
 
 

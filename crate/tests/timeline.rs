@@ -9,6 +9,14 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
+/// Gathers `find_users_async(n)` for each `n` under a recording titled
+/// `title`, with the printed lines captured, and returns the timeline.
+async fn recorded_searches(title: &str, ns: &[u32]) -> Timeline {
+    let searches = gather(ns.iter().map(|&n| find_users_async(n)));
+    let (_, timeline) = record_future(title, capture_future(searches)).await;
+    timeline
+}
+
 /// `(start, end)` of each step of `task`, in seconds.
 fn steps(timeline: &Timeline, task: &str) -> Vec<(Duration, Duration)> {
     timeline
@@ -51,11 +59,7 @@ async fn a_recorded_async_run_has_its_steps_at_whole_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn gathered_searches_record_one_row_each_in_input_order() {
-    let (_, timeline) = record_future(
-        "gather",
-        capture_future(gather([find_users_async(1), find_users_async(2)])),
-    )
-    .await;
+    let timeline = recorded_searches("gather", &[1, 2]).await;
     assert_eq!(
         timeline.tasks.iter().map(|t| &**t).collect::<Vec<_>>(),
         ["find_users(1)", "find_users(2)"]
@@ -76,15 +80,7 @@ fn a_recorded_sync_run_puts_steps_end_to_end() {
 
 #[tokio::test(start_paused = true)]
 async fn the_svg_has_one_row_per_task_and_one_bar_per_step() {
-    let (_, timeline) = record_future(
-        "process",
-        capture_future(gather([
-            find_users_async(3),
-            find_users_async(2),
-            find_users_async(1),
-        ])),
-    )
-    .await;
+    let timeline = recorded_searches("process", &[3, 2, 1]).await;
     let svg = timeline.to_svg();
     assert!(svg.starts_with("<svg"), "{svg}");
     for task in ["find_users(3)", "find_users(2)", "find_users(1)"] {
@@ -108,11 +104,7 @@ async fn the_svg_has_one_row_per_task_and_one_bar_per_step() {
 
 #[tokio::test(start_paused = true)]
 async fn the_text_timeline_shows_overlap() {
-    let (_, timeline) = record_future(
-        "process",
-        capture_future(gather([find_users_async(2), find_users_async(1)])),
-    )
-    .await;
+    let timeline = recorded_searches("process", &[2, 1]).await;
     assert_eq!(
         timeline.to_text(),
         [
