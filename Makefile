@@ -25,8 +25,9 @@ KERNEL_JSON := $(JUPYTER_PATH)/kernels/rust/kernel.json
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 CELL_TIMEOUT ?= 300
 RUNS ?= 20
+BENCH_RUNS ?= 3
 
-.PHONY: help setup lab run record test check notebook-test e2e bench-walkthrough repeat-walkthrough clean
+.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -34,6 +35,7 @@ help:
 	@echo "make record  execute the notebooks in place, refreshing their committed outputs"
 	@echo "make test    fmt, clippy, cargo test, then every notebook checked against its outputs"
 	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
+	@echo "make bench   the scale sweep (10 to 10M searches per mode, and asyncio) into notebooks/data/scale.json"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
 
@@ -101,6 +103,11 @@ e2e: setup /usr/bin/chromium
 	$(PY) tools/e2e.py --timeout $(E2E_TIMEOUT)
 
 # --- measurements -------------------------------------------------------------
+
+# Several minutes, a few GB of memory at 10M searches; not part of make test.
+bench: $(STAMPS)/tools
+	cargo build --release -p async_walkthrough --example scale
+	python3 tools/bench_scale.py --runs $(BENCH_RUNS) --out notebooks/data/scale.json
 
 repeat-walkthrough: setup
 	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) notebooks/01-asyncio-walkthrough.ipynb

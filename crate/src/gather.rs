@@ -22,10 +22,11 @@
 
 use std::future::Future;
 use std::mem;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use tokio::task::coop;
 
 /// Runs `futures` concurrently on the current task and returns their outputs
@@ -46,17 +47,20 @@ enum Slot<F: Future> {
 
 /// What the gathered futures' wakers share with the gathering future.
 struct Shared {
-    /// Per future: woken and not yet polled since. Deduplicates wake-ups.
-    needs_poll: Box<[AtomicBool]>,
+    /// One per future: what its waker points at.
+    children: Box<[ChildEntry]>,
     /// Indices of futures woken since the last round started, in wake order.
-    woken: Mutex<Vec<usize>>,
+    woken: Mutex<Vec<u32>>,
     /// The waker of the task that runs the gather.
     parent: Mutex<Option<Waker>>,
 }
 
 impl Shared {
-    fn schedule(&self, index: usize) {
-        if self.needs_poll[index].swap(true, Ordering::AcqRel) {
+    fn schedule(&self, index: u32) {
+        if self.children[index as usize]
+            .needs_poll
+            .swap(true, Ordering::AcqRel)
+        {
             return; // already waiting for its poll
         }
         let first_in_round = {
@@ -79,27 +83,61 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-struct ChildWaker {
-    index: usize,
-    shared: Arc<Shared>,
+/// The target of one gathered future's waker: 16 bytes inside [`Shared`].
+///
+/// Why not one `Arc` per future behind `std::task::Wake`? At a million futures
+/// those are a million allocations and 48 more bytes each, a large share of
+/// gather's whole cost. Here a waker is a pointer to its entry, and cloning or
+/// dropping one counts references on the one `Arc<Shared>`.
+struct ChildEntry {
+    /// The `Shared` this entry lives in, as `Arc::into_raw` would give it.
+    shared: *const Shared,
+    index: u32,
+    /// Woken and not yet polled since. Deduplicates wake-ups.
+    needs_poll: AtomicBool,
 }
 
-impl Wake for ChildWaker {
-    fn wake(self: Arc<Self>) {
-        self.shared.schedule(self.index);
-    }
+// SAFETY: `shared` only ever points at the `Shared` that owns the entry, which
+// is `Send + Sync` (atomics and mutexes), and a waker keeps it alive.
+unsafe impl Send for ChildEntry {}
+unsafe impl Sync for ChildEntry {}
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.shared.schedule(self.index);
+/// The waker functions. `data` always points at a `ChildEntry` inside a live
+/// `Arc<Shared>`; every owned waker holds one strong count of that `Arc`.
+static CHILD_WAKER: RawWakerVTable =
+    RawWakerVTable::new(clone_child, wake_child, wake_child_by_ref, drop_child);
+
+unsafe fn clone_child(data: *const ()) -> RawWaker {
+    // SAFETY: see CHILD_WAKER; the new waker takes its own strong count.
+    unsafe { Arc::increment_strong_count((*data.cast::<ChildEntry>()).shared) };
+    RawWaker::new(data, &CHILD_WAKER)
+}
+
+unsafe fn wake_child(data: *const ()) {
+    // SAFETY: an owned waker: wake, then give up its count.
+    unsafe {
+        wake_child_by_ref(data);
+        drop_child(data);
     }
+}
+
+unsafe fn wake_child_by_ref(data: *const ()) {
+    // SAFETY: see CHILD_WAKER; the entry and its `Shared` are alive.
+    let entry = unsafe { &*data.cast::<ChildEntry>() };
+    unsafe { &*entry.shared }.schedule(entry.index);
+}
+
+unsafe fn drop_child(data: *const ()) {
+    // SAFETY: read the pointer before the count drops: the last drop frees the
+    // entry along with `Shared`.
+    unsafe { Arc::decrement_strong_count((*data.cast::<ChildEntry>()).shared) };
 }
 
 struct Gather<F: Future> {
     slots: Pin<Box<[Slot<F>]>>,
-    wakers: Box<[Waker]>,
     shared: Arc<Shared>,
     /// The round being polled, sorted by input index, and how far it got.
-    round: Vec<usize>,
+    round: Vec<u32>,
     next_in_round: usize,
     unfinished: usize,
 }
@@ -107,28 +145,29 @@ struct Gather<F: Future> {
 impl<F: Future> Gather<F> {
     fn new(futures: impl IntoIterator<Item = F>) -> Self {
         let slots: Box<[Slot<F>]> = futures.into_iter().map(Slot::Running).collect();
-        let count = slots.len();
-        let shared = Arc::new(Shared {
-            needs_poll: (0..count).map(|_| AtomicBool::new(true)).collect(),
+        let count = u32::try_from(slots.len()).expect("gather takes at most u32::MAX futures");
+        let shared = Arc::new_cyclic(|shared| Shared {
+            children: (0..count)
+                .map(|index| ChildEntry {
+                    shared: shared.as_ptr(),
+                    index,
+                    needs_poll: AtomicBool::new(true),
+                })
+                .collect(),
             woken: Mutex::new(Vec::new()),
             parent: Mutex::new(None),
         });
-        let wakers = (0..count)
-            .map(|index| {
-                Waker::from(Arc::new(ChildWaker {
-                    index,
-                    shared: Arc::clone(&shared),
-                }))
-            })
-            .collect();
         Self {
             slots: Box::into_pin(slots),
-            wakers,
             shared,
             round: (0..count).collect(),
             next_in_round: 0,
-            unfinished: count,
+            unfinished: count as usize,
         }
+    }
+
+    fn needs_poll(&self, index: u32) -> &AtomicBool {
+        &self.shared.children[index as usize].needs_poll
     }
 
     fn slot(&mut self, index: usize) -> Pin<&mut Slot<F>> {
@@ -142,9 +181,14 @@ impl<F: Future> Gather<F> {
     }
 
     /// Polls future `index` once. Returns true when it finished now.
-    fn poll_child(&mut self, index: usize) -> bool {
-        let waker = self.wakers[index].clone();
-        let mut slot = self.slot(index);
+    fn poll_child(&mut self, index: u32) -> bool {
+        let entry: *const ChildEntry = &self.shared.children[index as usize];
+        // SAFETY: `self.shared` outlives the poll, and this borrowed waker is
+        // never dropped, so it needs no count of its own; clones take one.
+        let waker = ManuallyDrop::new(unsafe {
+            Waker::from_raw(RawWaker::new(entry.cast(), &CHILD_WAKER))
+        });
+        let mut slot = self.slot(index as usize);
         // SAFETY: pin projection into the `Running` variant; the future is
         // dropped in place by `set` below, never moved.
         let future = match unsafe { slot.as_mut().get_unchecked_mut() } {
@@ -197,22 +241,22 @@ impl<F: Future> Future for Gather<F> {
                 }
             }
             let index = this.round[this.next_in_round];
-            if !coop::has_budget_remaining() {
-                // Let tokio run other tasks; resume this round where it stopped.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            if !this.shared.needs_poll[index].swap(false, Ordering::AcqRel) {
+            if !this.needs_poll(index).swap(false, Ordering::AcqRel) {
                 this.next_in_round += 1; // polled already since it was woken
                 continue;
             }
-            if this.poll_child(index) {
+            let finished = this.poll_child(index);
+            if finished {
                 this.unfinished -= 1;
-            } else if !coop::has_budget_remaining()
-                && this.shared.needs_poll[index].load(Ordering::Acquire)
-            {
-                // It ran out of budget in the middle of its poll and asked to be
-                // polled again: poll it first when this round resumes.
+            }
+            // One budget check per poll: tokio refills the budget for each poll
+            // of this task, and a child polled without budget just asks again.
+            if this.unfinished > 0 && !coop::has_budget_remaining() {
+                // A child cut short asked to be polled again: it heads the
+                // round when this task is polled next.
+                if finished || !this.needs_poll(index).load(Ordering::Acquire) {
+                    this.next_in_round += 1;
+                }
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }

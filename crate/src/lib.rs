@@ -23,11 +23,18 @@
 //!   unawaited future as a value instead of failing the cell.
 //! - [`listing`]: [`source_of`], the crate's own source of a function, so a
 //!   notebook shows the code that actually runs.
+//! - [`scale`]: the searches at scale: N one-second searches gathered,
+//!   spawned or on threads ([`scale::Mode`]), timed and measured; behind the
+//!   `scale` example, `make bench` and notebook 03's live [`scale::sweep`].
+//! - [`scale_report`]: `make bench`'s results file as a table and log-log
+//!   charts ([`ScaleResults`]).
 
 pub mod console;
 pub mod display;
 pub mod gather;
 pub mod listing;
+pub mod scale;
+pub mod scale_report;
 pub mod timeline;
 pub mod timeline_chart;
 pub mod timing;
@@ -37,6 +44,8 @@ pub use console::{capture, capture_future, say};
 pub use display::{FutureDisplay, describe_future};
 pub use gather::gather;
 pub use listing::{Listing, ListingDisplay, source_of};
+pub use scale::{Mode, sweep};
+pub use scale_report::ScaleResults;
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};
