@@ -102,6 +102,63 @@ impl ScaleResults {
         table
     }
 
+    /// Two modes side by side at `tasks` searches: times and memory, and how
+    /// many times more `other` took.
+    pub fn versus(&self, mode: &str, other: &str, tasks: u64) -> anyhow::Result<String> {
+        let find = |name: &str| {
+            self.point(name, tasks)
+                .with_context(|| format!("no {name} point at {tasks} searches"))
+        };
+        let (ours, theirs) = (find(mode)?, find(other)?);
+        let describe = |point: &ScalePoint| {
+            format!(
+                "{:>15}: {:6.2} s, {:7.1} MB peak, {:5.0} bytes per search",
+                point.mode, point.wall_s, point.peak_rss_mb, point.bytes_per_task
+            )
+        };
+        Ok(format!(
+            "{tasks} concurrent searches\n{}\n{}\n{other} took {:.1}x the wall time and {:.1}x the memory per search",
+            describe(ours),
+            describe(theirs),
+            theirs.wall_s / ours.wall_s,
+            theirs.bytes_per_task / ours.bytes_per_task
+        ))
+    }
+
+    /// The performance goals set for [`crate::gather()`], each with what the
+    /// results file shows.
+    pub fn goals(&self) -> String {
+        let check = |met: bool| if met { "met" } else { "NOT met" };
+        let mut lines = Vec::new();
+        for (tasks, wall_limit, memory_limit_mb) in
+            [(1_000_000, 1.25, 256.0), (10_000_000, 5.0, 4096.0)]
+        {
+            match self.point("gather", tasks) {
+                Some(point) => lines.push(format!(
+                    "gather {tasks}: {:.2} s (goal <= {wall_limit} s) and {:.0} MB (goal <= {memory_limit_mb} MB): {}",
+                    point.wall_s,
+                    point.peak_rss_mb,
+                    check(point.wall_s <= wall_limit && point.peak_rss_mb <= memory_limit_mb)
+                )),
+                None => lines.push(format!("gather {tasks}: not measured")),
+            }
+        }
+        match (
+            self.point("gather", 1_000_000),
+            self.point("python-asyncio", 1_000_000),
+        ) {
+            (Some(gather), Some(python)) => {
+                let speedup = python.wall_s / gather.wall_s;
+                lines.push(format!(
+                    "gather vs asyncio at 1000000: {speedup:.1}x faster (goal >= 15x): {}",
+                    check(speedup >= 15.0)
+                ));
+            }
+            _ => lines.push("gather vs asyncio at 1000000: not measured".to_string()),
+        }
+        lines.join("\n")
+    }
+
     /// Wall time against searches, both on log axes.
     pub fn wall_chart(&self) -> ScaleChart {
         ScaleChart {
@@ -279,6 +336,26 @@ mod tests {
             assert_eq!(svg.matches("<circle").count(), 3, "one mark per point");
             assert!(svg.contains("gather") && svg.contains("threads"), "legend");
         }
+    }
+
+    #[test]
+    fn goals_are_checked_against_the_file() {
+        let goals = results().goals();
+        assert_eq!(
+            goals,
+            "gather 1000000: 1.15 s (goal <= 1.25 s) and 160 MB (goal <= 256 MB): met\n\
+             gather 10000000: not measured\n\
+             gather vs asyncio at 1000000: not measured"
+        );
+    }
+
+    #[test]
+    fn versus_compares_two_modes_at_one_count() {
+        let text = results().versus("gather", "threads", 1_000_000);
+        assert_eq!(
+            text.unwrap_err().to_string(),
+            "no threads point at 1000000 searches"
+        );
     }
 
     #[test]
