@@ -23,11 +23,31 @@
 //!   unawaited future as a value instead of failing the cell.
 //! - [`listing`]: [`source_of`], the crate's own source of a function, so a
 //!   notebook shows the code that actually runs.
+//! - [`mock_llm`]: [`MockLlm`], a stand-in LLM API over HTTP on 127.0.0.1
+//!   (axum), with latencies, streaming, RAG stages and seeded [`Faults`]
+//!   ([`faults`]).
+//! - [`llm_client`]: [`LlmClient`], its reqwest client; errors name the URL.
+//! - [`retry`]: [`with_retries`], a per-attempt timeout and retries with
+//!   backoff.
+//! - [`llm_runs`]: notebook 04's runs against the mock LLM, [`measure`]d and
+//!   drawn as timelines.
+//! - [`serving`]: [`ServingLayer`], an endpoint on one thread in front of the
+//!   LLM, and [`load_test`] for it (the `serve_bench` example).
+//! - [`loopback`]: [`LoopbackServer`], which serves those apps on 127.0.0.1
+//!   and stops when dropped; [`api_error`]: their JSON error answers.
 
+pub mod api_error;
 pub mod console;
 pub mod display;
+pub mod faults;
 pub mod gather;
 pub mod listing;
+pub mod llm_client;
+pub mod llm_runs;
+pub mod loopback;
+pub mod mock_llm;
+pub mod retry;
+pub mod serving;
 pub mod timeline;
 pub mod timeline_chart;
 pub mod timing;
@@ -35,8 +55,18 @@ pub mod workloads;
 
 pub use console::{capture, capture_future, say};
 pub use display::{FutureDisplay, describe_future};
+pub use faults::{Fate, Faults};
 pub use gather::gather;
 pub use listing::{Listing, ListingDisplay, source_of};
+pub use llm_client::{HttpStatusError, LlmClient};
+pub use llm_runs::{
+    MAX_TOKENS, Measured, MeasuredDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
+    ask_with_retries, measure, prompts, rag_answer, stream_answer,
+};
+pub use loopback::LoopbackServer;
+pub use mock_llm::{Completion, MockLlm, MockLlmServer, ServerStats, StageLatencies};
+pub use retry::{Retried, RetryPolicy, with_retries};
+pub use serving::{LoadReport, ServingLayer, load_test};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};
