@@ -32,7 +32,8 @@
 //! - [`llm_runs`]: notebook 04's runs against the mock LLM, [`measure`]d and
 //!   drawn as timelines.
 //! - [`serving`]: [`ServingLayer`], an endpoint on one thread in front of the
-//!   LLM, and [`load_test`] for it (the `serve_bench` example).
+//!   LLM; [`load_test`](mod@load_test): [`load_test()`], many clients asking
+//!   it at once (the `serve_bench` example).
 //! - [`loopback`]: [`LoopbackServer`], which serves those apps on 127.0.0.1
 //!   and stops when dropped; [`api_error`]: their JSON error answers.
 
@@ -44,6 +45,7 @@ pub mod gather;
 pub mod listing;
 pub mod llm_client;
 pub mod llm_runs;
+pub mod load_test;
 pub mod loopback;
 pub mod mock_llm;
 pub mod retry;
@@ -63,10 +65,11 @@ pub use llm_runs::{
     MAX_TOKENS, Measured, MeasuredDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
     ask_with_retries, measure, prompts, rag_answer, stream_answer,
 };
+pub use load_test::{LoadReport, load_test};
 pub use loopback::LoopbackServer;
 pub use mock_llm::{Completion, MockLlm, MockLlmServer, ServerStats, StageLatencies};
 pub use retry::{Retried, RetryPolicy, with_retries};
-pub use serving::{LoadReport, ServingLayer, load_test};
+pub use serving::ServingLayer;
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};

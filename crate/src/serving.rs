@@ -1,6 +1,6 @@
 //! The serving layer: the post's "FastAPI-style" endpoint in front of an LLM,
-//! on one thread, and [`load_test`], which measures how many concurrent
-//! requests it carries.
+//! on one thread. [`load_test`](crate::load_test()) measures how many
+//! concurrent requests it carries.
 //!
 //! [`ServingLayer`] runs an axum app on a *current-thread* tokio runtime in a
 //! thread of its own: every request it holds is a future on that one thread.
@@ -24,9 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 use tokio::sync::oneshot;
-use tokio::time::Instant;
 
 /// How many tokens the serving layer asks the LLM for per question.
 pub const ANSWER_TOKENS: u32 = 8;
@@ -105,6 +103,11 @@ impl ServingLayer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// The address the serving layer listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
 }
 
 impl Drop for ServingLayer {
@@ -144,83 +147,4 @@ async fn ask(
     Ok(Json(Answer {
         answer: completion.text,
     }))
-}
-
-/// What a load test measured.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LoadReport {
-    /// How many requests were sent at once, each on its own connection.
-    pub connections: usize,
-    /// From the first request sent to the last answer, in seconds.
-    pub wall_s: f64,
-    /// The median time from sending a request to its answer, in ms.
-    pub p50_ms: f64,
-    /// The 99th percentile of that time, in ms.
-    pub p99_ms: f64,
-    /// Requests that failed or got an error answer.
-    pub errors: usize,
-}
-
-/// Sends `connections` questions to the serving layer at `url` at once, each
-/// as its own task on the current runtime and its own connection, and
-/// measures each one's latency.
-pub async fn load_test(url: &str, connections: usize) -> LoadReport {
-    // HTTP/1.1: with every request in flight at once, none can reuse another's
-    // connection, so each is a client of its own, as in the benchmark's goal.
-    let client = LlmClient::new(url);
-    let started = Instant::now();
-    let requests: Vec<_> = (0..connections)
-        .map(|n| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                let sent = Instant::now();
-                let question = Question {
-                    question: format!("question {n}"),
-                };
-                let answer: anyhow::Result<Answer> = client.post("/ask", &question).await;
-                answer.map(|_| sent.elapsed())
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(connections);
-    let mut errors = 0;
-    for request in requests {
-        match request.await {
-            Ok(Ok(latency)) => latencies.push(latency),
-            _ => errors += 1,
-        }
-    }
-    let wall = started.elapsed();
-    latencies.sort_unstable();
-    LoadReport {
-        connections,
-        wall_s: wall.as_secs_f64(),
-        p50_ms: percentile_ms(&latencies, 0.50),
-        p99_ms: percentile_ms(&latencies, 0.99),
-        errors,
-    }
-}
-
-/// The `share` percentile of sorted `latencies` (nearest rank), in ms; 0 for
-/// none.
-fn percentile_ms(latencies: &[Duration], share: f64) -> f64 {
-    if latencies.is_empty() {
-        return 0.0;
-    }
-    let rank = (share * latencies.len() as f64).ceil() as usize;
-    latencies[rank.clamp(1, latencies.len()) - 1].as_secs_f64() * 1000.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let latencies: Vec<_> = (1..=100).map(Duration::from_millis).collect();
-        assert_eq!(percentile_ms(&latencies, 0.50), 50.0);
-        assert_eq!(percentile_ms(&latencies, 0.99), 99.0);
-        assert_eq!(percentile_ms(&[Duration::from_millis(7)], 0.99), 7.0);
-        assert_eq!(percentile_ms(&[], 0.5), 0.0);
-    }
 }

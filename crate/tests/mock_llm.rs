@@ -403,7 +403,7 @@ async fn shutdown_lets_a_request_in_progress_finish() {
 async fn the_serving_layer_answers_through_the_llm_and_stops_when_dropped() {
     let llm = start(quick()).await;
     let serving = ServingLayer::start(&llm.url()).unwrap();
-    let report = load_test(&serving.url(), 50).await;
+    let report = load_test(serving.addr(), 50).await;
     assert_eq!(report.connections, 50);
     assert_eq!(report.errors, 0);
     assert_eq!(llm.stats().requests, 50);
@@ -413,7 +413,7 @@ async fn the_serving_layer_answers_through_the_llm_and_stops_when_dropped() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.error.contains("question"), "{}", body.error);
-    let addr = serving.url().trim_start_matches("http://").to_owned();
+    let addr = serving.addr();
     drop(serving); // joins its thread
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
