@@ -8,10 +8,10 @@
 //! Prints one JSON line: `{"connections", "wall_s", "p50_ms", "p99_ms", "errors"}`.
 //!
 //! Three parts, three runtimes: the serving layer on its current-thread
-//! runtime and thread ([`ServingLayer`]); the mock LLM and the load generator
+//! runtime and thread (`ServingLayer`); the mock LLM and the load generator
 //! on a multi-thread runtime of their own, standing for the outside world.
 
-use async_walkthrough::{MockLlm, ServingLayer, load_test};
+use async_walkthrough::serve_under_load;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -121,17 +121,6 @@ fn run(args: &Args) -> anyhow::Result<String> {
     let outside = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    outside.block_on(async {
-        let llm = MockLlm {
-            latency: args.latency,
-            ..MockLlm::default()
-        }
-        .start()
-        .await?;
-        let serving = ServingLayer::start(&llm.url())?;
-        let report = load_test(serving.addr(), args.connections).await;
-        drop(serving);
-        llm.shutdown().await;
-        Ok(serde_json::to_string(&report)?)
-    })
+    let report = outside.block_on(serve_under_load(args.connections, args.latency))?;
+    Ok(serde_json::to_string(&report)?)
 }

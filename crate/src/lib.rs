@@ -62,14 +62,14 @@ pub use gather::gather;
 pub use listing::{Listing, ListingDisplay, source_of};
 pub use llm_client::{HttpStatusError, LlmClient};
 pub use llm_runs::{
-    MAX_TOKENS, Measured, MeasuredDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
+    MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
     ask_with_retries, measure, prompts, rag_answer, stream_answer,
 };
 pub use load_test::{LoadReport, load_test};
 pub use loopback::LoopbackServer;
 pub use mock_llm::{Completion, MockLlm, MockLlmServer, ServerStats, StageLatencies};
 pub use retry::{Retried, RetryPolicy, with_retries};
-pub use serving::ServingLayer;
+pub use serving::{ServingLayer, serve_under_load};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};

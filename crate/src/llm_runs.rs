@@ -1,5 +1,6 @@
 //! The runs of notebook 04: ways to send many prompts to an LLM, a streamed
-//! answer and a RAG fan-out, each against a fresh [`MockLlm`] server.
+//! answer and a RAG fan-out, each against a fresh [`MockLlm`] server that
+//! lives only as long as the run (so none outlives its notebook cell).
 //!
 //! [`measure`] starts the server, records the run as a [`Timeline`] (one row
 //! per prompt or stage), stops the server and reports the time taken and the
@@ -11,6 +12,7 @@
 use crate::console::say;
 use crate::gather::gather;
 use crate::llm_client::LlmClient;
+use crate::load_test::LoadReport;
 use crate::mock_llm::{Completion, MockLlm, ServerStats};
 use crate::retry::{Retried, RetryPolicy, with_retries};
 use crate::timeline::{Timeline, record_future, row};
@@ -76,22 +78,33 @@ impl<T> Measured<T> {
     }
 }
 
-/// Lets a cell end in `measure(...).await` without `?`: the timeline is
-/// shown, or the error in its place.
-pub trait MeasuredDisplay {
-    /// Shows the timeline, or the error, as a notebook output.
+/// Lets a cell end in `measure(...).await` or `serve_under_load(...).await`
+/// without `?`: the result is shown, or the error in its place.
+pub trait OutcomeDisplay {
+    /// Shows the result, or the error, as a notebook output.
     fn evcxr_display(&self);
 }
 
-impl<T> MeasuredDisplay for anyhow::Result<Measured<T>> {
+impl<T> OutcomeDisplay for anyhow::Result<Measured<T>> {
     fn evcxr_display(&self) {
         match self {
             Ok(measured) => measured.evcxr_display(),
-            Err(error) => {
-                crate::display::emit_to_notebook(&[("text/plain", &format!("error: {error:#}"))])
-            }
+            Err(error) => show_error(error),
         }
     }
+}
+
+impl OutcomeDisplay for anyhow::Result<LoadReport> {
+    fn evcxr_display(&self) {
+        match self {
+            Ok(report) => report.evcxr_display(),
+            Err(error) => show_error(error),
+        }
+    }
+}
+
+fn show_error(error: &anyhow::Error) {
+    crate::display::emit_to_notebook(&[("text/plain", &format!("error: {error:#}"))]);
 }
 
 /// `count` prompts: `prompt 1`, `prompt 2`, ...
@@ -213,18 +226,22 @@ pub async fn stream_answer(client: &LlmClient, prompt: &str, max_tokens: u32) {
 /// Answers `question` the RAG way: its embedding, a vector search and the
 /// user's database record are fetched concurrently, then the completion is
 /// asked with what they found. Each stage is a row of the timeline.
-pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) -> anyhow::Result<String> {
+pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) {
     // Rows are made up front so they appear in this order in the picture.
     let embedding_row = row(|| "embedding".into());
     let search_row = row(|| "vector search".into());
     let lookup_row = row(|| "database lookup".into());
     let completion_row = row(|| "completion".into());
-    let (embedding, documents, record) = tokio::try_join!(
+    let fetched = tokio::try_join!(
         embedding_row.step_future(client.embed(question)),
         search_row.step_future(client.search(question, 3)),
         lookup_row.step_future(client.lookup(user)),
-    )?;
+    );
     drop((embedding_row, search_row, lookup_row));
+    let (embedding, documents, record) = match fetched {
+        Ok(fetched) => fetched,
+        Err(error) => return say(format!("retrieval failed: {error:#}")),
+    };
     say(format!("embedding: {} numbers", embedding.len()));
     say(format!("documents: {}", documents.join(", ")));
     say(format!("record: {}", record.value));
@@ -233,9 +250,11 @@ pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) -> anyho
         documents.join("; "),
         record.value
     );
-    let completion = completion_row
+    match completion_row
         .step_future(client.complete(&prompt, MAX_TOKENS))
-        .await?;
-    say(format!("answer: {}", completion.text));
-    Ok(completion.text)
+        .await
+    {
+        Ok(completion) => say(format!("answer: {}", completion.text)),
+        Err(error) => say(format!("completion failed: {error:#}")),
+    }
 }

@@ -12,6 +12,7 @@
 //! offers no way to open a connection without sending a request on it.
 
 use crate::serving::{Answer, Question};
+use crate::timing::python_seconds;
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -41,6 +42,37 @@ pub struct LoadReport {
     pub errors: usize,
     /// How long opening all the connections took beforehand, in seconds.
     pub connect_s: f64,
+}
+
+impl LoadReport {
+    /// Shows the report in words.
+    pub fn evcxr_display(&self) {
+        crate::display::emit_to_notebook(&[("text/plain", &self.to_string())]);
+    }
+}
+
+impl std::fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = |ms: f64| python_seconds(ms / 1000.0);
+        writeln!(
+            f,
+            "{} clients, {} errors: all answered {} s after sending",
+            self.connections,
+            self.errors,
+            python_seconds(self.wall_s)
+        )?;
+        writeln!(
+            f,
+            "latency p50 {} s, p99 {} s",
+            secs(self.p50_ms),
+            secs(self.p99_ms)
+        )?;
+        write!(
+            f,
+            "(the connections were opened beforehand, in {} s)",
+            python_seconds(self.connect_s)
+        )
+    }
 }
 
 /// One client's open connection: what sends its request, and the task that

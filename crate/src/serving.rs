@@ -13,7 +13,9 @@
 
 use crate::api_error::{ApiError, BODY_LIMIT, method_not_allowed, not_found};
 use crate::llm_client::LlmClient;
+use crate::load_test::{LoadReport, load_test};
 use crate::loopback::LoopbackServer;
+use crate::mock_llm::MockLlm;
 use anyhow::Context;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// How many tokens the serving layer asks the LLM for per question.
@@ -128,14 +131,16 @@ impl Drop for ServingLayer {
 
 fn router(llm: LlmClient) -> Router {
     Router::new()
-        .route("/ask", post(ask))
+        .route("/ask", post(answer_question))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(llm)
 }
 
-async fn ask(
+/// `POST /ask`: awaits the LLM's completion of the question. While it waits,
+/// the thread serves every other request.
+pub async fn answer_question(
     State(llm): State<LlmClient>,
     body: Result<Json<Question>, JsonRejection>,
 ) -> Result<Json<Answer>, ApiError> {
@@ -147,4 +152,27 @@ async fn ask(
     Ok(Json(Answer {
         answer: completion.text,
     }))
+}
+
+/// Starts a mock LLM answering after `llm_latency` and a serving layer in
+/// front of it, has [`load_test`] send `connections` questions at once, and
+/// stops both. The mock LLM and the clients run on the current runtime; the
+/// serving layer on its own thread.
+pub async fn serve_under_load(
+    connections: usize,
+    llm_latency: Duration,
+) -> anyhow::Result<LoadReport> {
+    let llm = MockLlm {
+        latency: llm_latency,
+        ..MockLlm::default()
+    }
+    .start()
+    .await?;
+    let serving = ServingLayer::start(&llm.url())?;
+    let report = load_test(serving.addr(), connections).await;
+    // Joins the serving layer's thread, which closes its connection to the
+    // LLM; only then can the LLM's shutdown finish.
+    drop(serving);
+    llm.shutdown().await;
+    Ok(report)
 }
