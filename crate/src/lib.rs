@@ -36,6 +36,8 @@
 //!   it at once (the `serve_bench` example).
 //! - [`loopback`]: [`LoopbackServer`], which serves those apps on 127.0.0.1
 //!   and stops when dropped; [`api_error`]: their JSON error answers.
+//! - [`own_runtime`]: [`on_own_runtime`], a tokio runtime per notebook cell,
+//!   since evcxr's shared one cannot run tasks spawned from later cells.
 
 pub mod api_error;
 pub mod console;
@@ -48,6 +50,7 @@ pub mod llm_runs;
 pub mod load_test;
 pub mod loopback;
 pub mod mock_llm;
+pub mod own_runtime;
 pub mod retry;
 pub mod serving;
 pub mod timeline;
@@ -68,6 +71,7 @@ pub use llm_runs::{
 pub use load_test::{LoadReport, load_test};
 pub use loopback::LoopbackServer;
 pub use mock_llm::{Completion, MockLlm, MockLlmServer, ServerStats, StageLatencies};
+pub use own_runtime::on_own_runtime;
 pub use retry::{Retried, RetryPolicy, with_retries};
 pub use serving::{ServingLayer, serve_under_load};
 pub use timeline::{Timeline, carry, record, record_future, row};

@@ -14,6 +14,7 @@ use crate::gather::gather;
 use crate::llm_client::LlmClient;
 use crate::load_test::LoadReport;
 use crate::mock_llm::{Completion, MockLlm, ServerStats};
+use crate::own_runtime::on_own_runtime;
 use crate::retry::{Retried, RetryPolicy, with_retries};
 use crate::timeline::{Timeline, record_future, row};
 use crate::timing::{Stopwatch, python_seconds};
@@ -42,32 +43,34 @@ pub struct Measured<T> {
 /// Starts a mock LLM with `config`, runs `work` with a client for it while
 /// recording a timeline titled `title`, then stops the server. Prints how
 /// long the run took and the most requests in flight at the server.
-pub async fn measure<T, F, Fut>(
-    title: &str,
-    config: MockLlm,
-    work: F,
-) -> anyhow::Result<Measured<T>>
+///
+/// All of it runs [`on_own_runtime`], so it is called without `.await`, and
+/// when it returns nothing it started is left running.
+pub fn measure<T, F, Fut>(title: &str, config: MockLlm, work: F) -> anyhow::Result<Measured<T>>
 where
-    F: FnOnce(LlmClient) -> Fut,
+    F: FnOnce(LlmClient) -> Fut + Send,
     Fut: Future<Output = T>,
+    T: Send,
 {
-    let llm = config.start().await?;
-    let client = LlmClient::new(llm.url());
-    let stopwatch = Stopwatch::start();
-    let (output, timeline) = record_future(title, work(client)).await;
-    let elapsed = stopwatch.elapsed();
-    let server = llm.stats();
-    llm.shutdown().await;
-    say(format!(
-        "{title}: took {} s, at most {} request(s) in flight at the server",
-        python_seconds(elapsed.as_secs_f64()),
-        server.max_in_flight
-    ));
-    Ok(Measured {
-        output,
-        timeline,
-        elapsed,
-        server,
+    on_own_runtime(|| async move {
+        let llm = config.start().await?;
+        let client = LlmClient::new(llm.url());
+        let stopwatch = Stopwatch::start();
+        let (output, timeline) = record_future(title, work(client)).await;
+        let elapsed = stopwatch.elapsed();
+        let server = llm.stats();
+        llm.shutdown().await;
+        say(format!(
+            "{title}: took {} s, at most {} request(s) in flight at the server",
+            python_seconds(elapsed.as_secs_f64()),
+            server.max_in_flight
+        ));
+        Ok(Measured {
+            output,
+            timeline,
+            elapsed,
+            server,
+        })
     })
 }
 
@@ -78,7 +81,7 @@ impl<T> Measured<T> {
     }
 }
 
-/// Lets a cell end in `measure(...).await` or `serve_under_load(...).await`
+/// Lets a cell end in `measure(...)` or `on_own_runtime(|| serve_under_load(...))`
 /// without `?`: the result is shown, or the error in its place.
 pub trait OutcomeDisplay {
     /// Shows the result, or the error, as a notebook output.
@@ -119,23 +122,35 @@ pub async fn ask(client: &LlmClient, prompt: &str) -> anyhow::Result<Completion>
 }
 
 /// Sends the prompts one after another, each once the previous is answered.
-pub async fn ask_sequentially(client: &LlmClient, prompts: &[String]) {
+pub async fn ask_sequentially(
+    client: &LlmClient,
+    prompts: &[String],
+) -> Vec<anyhow::Result<Completion>> {
     let mut answers = Vec::new();
     for prompt in prompts {
         answers.push(ask(client, prompt).await);
     }
     report_answers(prompts, &answers);
+    answers
 }
 
 /// Sends all the prompts at once and waits for every answer.
-pub async fn ask_gathered(client: &LlmClient, prompts: &[String]) {
+pub async fn ask_gathered(
+    client: &LlmClient,
+    prompts: &[String],
+) -> Vec<anyhow::Result<Completion>> {
     let answers = gather(prompts.iter().map(|prompt| ask(client, prompt))).await;
     report_answers(prompts, &answers);
+    answers
 }
 
 /// Sends the prompts with at most `limit` in flight: each waits for one of
 /// `limit` permits before it is sent and hands it back once answered.
-pub async fn ask_bounded(client: &LlmClient, prompts: &[String], limit: usize) {
+pub async fn ask_bounded(
+    client: &LlmClient,
+    prompts: &[String],
+    limit: usize,
+) -> Vec<anyhow::Result<Completion>> {
     let permits = Semaphore::new(limit);
     let answers = gather(prompts.iter().map(|prompt| async {
         // The row starts now, so the picture shows the wait for a permit.
@@ -148,11 +163,16 @@ pub async fn ask_bounded(client: &LlmClient, prompts: &[String], limit: usize) {
     }))
     .await;
     report_answers(prompts, &answers);
+    answers
 }
 
 /// Sends all the prompts at once, each with a timeout per attempt and retries
 /// after a 5xx answer or a timeout; then prints each prompt's attempts.
-pub async fn ask_with_retries(client: &LlmClient, prompts: &[String], policy: &RetryPolicy) {
+pub async fn ask_with_retries(
+    client: &LlmClient,
+    prompts: &[String],
+    policy: &RetryPolicy,
+) -> Vec<Retried<Completion>> {
     let outcomes = gather(prompts.iter().map(|prompt| async {
         let row = row(|| prompt.clone());
         with_retries(policy, &row, || client.complete(prompt, MAX_TOKENS)).await
@@ -161,8 +181,13 @@ pub async fn ask_with_retries(client: &LlmClient, prompts: &[String], policy: &R
     for (prompt, outcome) in prompts.iter().zip(&outcomes) {
         say(format!("{prompt}: {}", attempt_story(outcome)));
     }
-    let answers: Vec<_> = outcomes.into_iter().map(|outcome| outcome.result).collect();
-    report_answers(prompts, &answers);
+    let answered = outcomes.iter().filter(|outcome| outcome.result.is_ok());
+    say(format!(
+        "{} of {} prompts answered",
+        answered.count(),
+        prompts.len()
+    ));
+    outcomes
 }
 
 /// One line on what the attempts of one call met.
@@ -197,13 +222,17 @@ fn report_answers(prompts: &[String], answers: &[anyhow::Result<Completion>]) {
 }
 
 /// Asks for a streamed answer and prints each token on its own line as it
-/// arrives, with the time since the request to the nearest 0.1 s.
-pub async fn stream_answer(client: &LlmClient, prompt: &str, max_tokens: u32) {
+/// arrives, with the time since the request to the nearest 0.1 s. Returns the
+/// whole answer, or `None` after printing why there is none.
+pub async fn stream_answer(client: &LlmClient, prompt: &str, max_tokens: u32) -> Option<String> {
     let row = row(|| prompt.to_owned());
     let stopwatch = Stopwatch::start();
     let tokens = match client.stream(prompt, max_tokens).await {
         Ok(tokens) => tokens,
-        Err(error) => return say(format!("{prompt} failed: {error:#}")),
+        Err(error) => {
+            say(format!("{prompt} failed: {error:#}"));
+            return None;
+        }
     };
     let mut tokens = std::pin::pin!(tokens);
     let mut text = String::new();
@@ -217,16 +246,21 @@ pub async fn stream_answer(client: &LlmClient, prompt: &str, max_tokens: u32) {
                 say(format!("{:>4.1} s  {token:?}", stopwatch.elapsed_secs()));
                 text.push_str(&token);
             }
-            Err(error) => return say(format!("{prompt} failed: {error:#}")),
+            Err(error) => {
+                say(format!("{prompt} failed: {error:#}"));
+                return None;
+            }
         }
     }
     say(format!("answer: {text}"));
+    Some(text)
 }
 
 /// Answers `question` the RAG way: its embedding, a vector search and the
 /// user's database record are fetched concurrently, then the completion is
-/// asked with what they found. Each stage is a row of the timeline.
-pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) {
+/// asked with what they found. Each stage is a row of the timeline. Returns
+/// the answer, or `None` after printing why there is none.
+pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) -> Option<String> {
     // Rows are made up front so they appear in this order in the picture.
     let embedding_row = row(|| "embedding".into());
     let search_row = row(|| "vector search".into());
@@ -240,7 +274,10 @@ pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) {
     drop((embedding_row, search_row, lookup_row));
     let (embedding, documents, record) = match fetched {
         Ok(fetched) => fetched,
-        Err(error) => return say(format!("retrieval failed: {error:#}")),
+        Err(error) => {
+            say(format!("retrieval failed: {error:#}"));
+            return None;
+        }
     };
     say(format!("embedding: {} numbers", embedding.len()));
     say(format!("documents: {}", documents.join(", ")));
@@ -254,7 +291,13 @@ pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) {
         .step_future(client.complete(&prompt, MAX_TOKENS))
         .await
     {
-        Ok(completion) => say(format!("answer: {}", completion.text)),
-        Err(error) => say(format!("completion failed: {error:#}")),
+        Ok(completion) => {
+            say(format!("answer: {}", completion.text));
+            Some(completion.text)
+        }
+        Err(error) => {
+            say(format!("completion failed: {error:#}"));
+            None
+        }
     }
 }

@@ -298,29 +298,28 @@ async fn faults_follow_the_seed_whatever_the_order_of_arrival() {
     assert!(forward.contains(&true) && forward.contains(&false));
 }
 
-#[tokio::test]
-async fn the_server_measures_requests_in_flight() {
+#[test]
+fn the_server_measures_requests_in_flight() {
     let config = MockLlm {
         latency: Duration::from_millis(200),
         ..quick()
     };
     let bounded = measure("bounded", config.clone(), |llm| async move {
-        ask_bounded(&llm, &prompts(10), 4).await;
+        ask_bounded(&llm, &prompts(10), 4).await
     })
-    .await
     .unwrap();
+    assert!(bounded.output.iter().all(Result::is_ok));
     assert_eq!(bounded.server.max_in_flight, 4);
     assert_eq!(bounded.server.requests, 10);
     let gathered = measure("gathered", config, |llm| async move {
-        ask_gathered(&llm, &prompts(10)).await;
+        ask_gathered(&llm, &prompts(10)).await
     })
-    .await
     .unwrap();
     assert_eq!(gathered.server.max_in_flight, 10);
 }
 
-#[tokio::test]
-async fn retries_answer_every_prompt_despite_injected_faults() {
+#[test]
+fn retries_answer_every_prompt_despite_injected_faults() {
     let config = MockLlm {
         faults: Faults {
             // Every prompt meets a normal answer within six attempts.
@@ -336,15 +335,13 @@ async fn retries_answer_every_prompt_despite_injected_faults() {
         timeout: Duration::from_millis(100),
         first_backoff: Duration::from_millis(1),
     };
-    let (measured, lines) = capture_future(measure("retries", config, |llm| async move {
-        ask_with_retries(&llm, &prompts(10), &policy).await;
-    }))
-    .await;
-    let measured = measured.unwrap();
-    assert!(
-        lines.contains(&"10 of 10 prompts answered".to_owned()),
-        "{lines:#?}"
-    );
+    let measured = measure("retries", config, |llm| async move {
+        ask_with_retries(&llm, &prompts(10), &policy).await
+    })
+    .unwrap();
+    for outcome in &measured.output {
+        assert!(outcome.result.is_ok(), "{:?}", outcome.failures);
+    }
     let stats = measured.server;
     assert!(
         stats.injected_errors > 0 && stats.injected_slow > 0,
@@ -354,6 +351,31 @@ async fn retries_answer_every_prompt_despite_injected_faults() {
         stats.requests,
         10 + stats.injected_errors + stats.injected_slow,
         "one retry per fault"
+    );
+}
+
+#[test]
+fn a_streamed_answer_and_a_rag_answer_are_complete() {
+    let streamed = measure("streaming", quick(), |llm| async move {
+        stream_answer(&llm, "why stream?", 5).await
+    })
+    .unwrap();
+    assert_eq!(streamed.output.unwrap(), answer_tokens(5).concat());
+    let rag = measure("rag", quick(), |llm| async move {
+        rag_answer(&llm, "how do retries work?", "user-42").await
+    })
+    .unwrap();
+    assert_eq!(rag.output.unwrap(), answer_tokens(MAX_TOKENS).concat());
+    assert_eq!(rag.server.requests, 4, "three stages and the completion");
+    let rows: Vec<_> = rag.timeline.tasks.iter().map(|task| &**task).collect();
+    assert_eq!(
+        rows,
+        [
+            "embedding",
+            "vector search",
+            "database lookup",
+            "completion"
+        ]
     );
 }
 
