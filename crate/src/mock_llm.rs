@@ -53,6 +53,9 @@ pub const MAX_TOKENS_LIMIT: u32 = 1024;
 const ANSWER: &str = "Async lets one thread wait on many requests at once, \
                       so their waiting overlaps instead of adding up.";
 
+/// How many numbers an embedding has.
+pub const EMBEDDING_SIZE: usize = 64;
+
 /// The documents the mock vector search ranks.
 const DOCUMENTS: &[&str] = &[
     "doc-01 event loops",
@@ -407,8 +410,12 @@ async fn search(
     let Json(request) = body?;
     stage(&shared, shared.config.stages.search).await;
     let query = embedding_of(&request.query);
+    // A document is ranked by its title, without its id.
     let score = |document: &str| -> f32 {
-        let vector = embedding_of(document);
+        let title = document
+            .split_once(' ')
+            .map_or(document, |(_id, title)| title);
+        let vector = embedding_of(title);
         query.iter().zip(&vector).map(|(a, b)| a * b).sum()
     };
     let mut ranked: Vec<&str> = DOCUMENTS.to_vec();
@@ -434,10 +441,11 @@ async fn lookup(
     }))
 }
 
-/// A unit vector of eight numbers that depends only on `text`: the same text
-/// always embeds the same way, and texts sharing words embed closer.
+/// A unit vector of [`EMBEDDING_SIZE`] numbers that depends only on `text`:
+/// the same text always embeds the same way, and texts sharing words embed
+/// closer (each word adds to one hashed position).
 fn embedding_of(text: &str) -> Vec<f32> {
-    let mut vector = [0f32; 8];
+    let mut vector = [0f32; EMBEDDING_SIZE];
     for word in text.split(|c: char| !c.is_alphanumeric()) {
         if word.is_empty() {
             continue;
@@ -448,7 +456,7 @@ fn embedding_of(text: &str) -> Vec<f32> {
             .fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
                 (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
             });
-        vector[(hash % 8) as usize] += 1.0;
+        vector[(hash % EMBEDDING_SIZE as u64) as usize] += 1.0;
     }
     let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt().max(1.0);
     vector.iter().map(|x| x / norm).collect()

@@ -89,14 +89,14 @@ async fn serves_the_rag_stages() {
     let llm = start(quick()).await;
     let client = LlmClient::new(llm.url());
     let embedding = client.embed("how do retries work?").await.unwrap();
-    assert_eq!(embedding.len(), 8);
+    assert_eq!(embedding.len(), async_walkthrough::mock_llm::EMBEDDING_SIZE);
     let norm: f32 = embedding.iter().map(|x| x * x).sum();
     assert!((norm - 1.0).abs() < 1e-5, "a unit vector, not {norm}");
     assert_eq!(
         embedding,
         client.embed("how do retries work?").await.unwrap()
     );
-    let documents = client.search("timeouts and retries", 3).await.unwrap();
+    let documents = client.search("How do retries work?", 3).await.unwrap();
     assert_eq!(documents.len(), 3);
     assert_eq!(documents[0], "doc-05 timeouts and retries");
     let record = client.lookup("user-42").await.unwrap();
