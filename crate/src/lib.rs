@@ -27,6 +27,8 @@
 //!   (axum), with latencies, streaming, RAG stages and seeded [`Faults`]
 //!   ([`faults`]).
 //! - [`llm_client`]: [`LlmClient`], its reqwest client; errors name the URL.
+//!   [`llm_channel`]: [`LlmChannel`], completions as streams of one HTTP/2
+//!   connection, for the serving layer.
 //! - [`retry`]: [`with_retries`], a per-attempt timeout and retries with
 //!   backoff.
 //! - [`llm_runs`]: notebook 04's runs against the mock LLM, [`measure`]d and
@@ -45,6 +47,7 @@ pub mod display;
 pub mod faults;
 pub mod gather;
 pub mod listing;
+pub mod llm_channel;
 pub mod llm_client;
 pub mod llm_runs;
 pub mod load_test;
@@ -63,6 +66,7 @@ pub use display::{FutureDisplay, describe_future};
 pub use faults::{Fate, Faults};
 pub use gather::gather;
 pub use listing::{Listing, ListingDisplay, source_of};
+pub use llm_channel::LlmChannel;
 pub use llm_client::{HttpStatusError, LlmClient};
 pub use llm_runs::{
     MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,

@@ -60,21 +60,9 @@ impl LlmClient {
     /// A client over HTTP/1.1: one connection per request in flight, kept
     /// open for the next request.
     pub fn new(base_url: impl Into<String>) -> Self {
-        Self::with(reqwest::Client::builder(), base_url)
-    }
-
-    /// A client over HTTP/2 without TLS: all requests, however many are in
-    /// flight, share one connection. A server holding thousands of requests
-    /// that each call the LLM would otherwise need a connection, and a file
-    /// descriptor, per call.
-    pub fn multiplexed(base_url: impl Into<String>) -> Self {
-        Self::with(reqwest::Client::builder().http2_prior_knowledge(), base_url)
-    }
-
-    fn with(builder: reqwest::ClientBuilder, base_url: impl Into<String>) -> Self {
         // A proxy from the environment (HTTP_PROXY) must not capture calls to
         // a server on this machine.
-        let http = builder
+        let http = reqwest::Client::builder()
             .no_proxy()
             .build()
             .expect("a client without TLS or proxies always builds");

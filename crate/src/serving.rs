@@ -7,12 +7,12 @@
 //! Its handler awaits the LLM, so while thousands of requests wait for their
 //! answers, the thread is idle, not blocked, and a request costs only the
 //! memory of its future. The LLM is called over HTTP/2, so all those calls
-//! share one connection (see [`LlmClient::multiplexed`]).
+//! share one connection (see [`LlmChannel`]).
 //!
 //! The thread is stopped and joined when the handle is dropped.
 
 use crate::api_error::{ApiError, BODY_LIMIT, method_not_allowed, not_found};
-use crate::llm_client::LlmClient;
+use crate::llm_channel::LlmChannel;
 use crate::load_test::{LoadReport, load_test};
 use crate::loopback::LoopbackServer;
 use crate::mock_llm::MockLlm;
@@ -58,9 +58,8 @@ pub struct ServingLayer {
 impl ServingLayer {
     /// Starts the serving layer on 127.0.0.1, on a port the system picks, in
     /// a new thread with a current-thread runtime. It answers `POST /ask` by
-    /// asking the LLM at `llm_url`.
-    pub fn start(llm_url: &str) -> anyhow::Result<Self> {
-        let llm = LlmClient::multiplexed(llm_url);
+    /// asking the LLM listening at `llm_addr`.
+    pub fn start(llm_addr: SocketAddr) -> anyhow::Result<Self> {
         let (started, bound) = mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -77,7 +76,11 @@ impl ServingLayer {
                     }
                 };
                 runtime.block_on(async move {
-                    match LoopbackServer::start(router(llm)).await {
+                    let server = async {
+                        let llm = LlmChannel::connect(llm_addr).await?;
+                        LoopbackServer::start(router(llm)).await
+                    };
+                    match server.await {
                         Ok(server) => {
                             let _ = started.send(Ok(server.addr()));
                             // A dropped handle stops the server as well.
@@ -129,7 +132,7 @@ impl Drop for ServingLayer {
     }
 }
 
-fn router(llm: LlmClient) -> Router {
+fn router(llm: LlmChannel) -> Router {
     Router::new()
         .route("/ask", post(answer_question))
         .method_not_allowed_fallback(method_not_allowed)
@@ -141,7 +144,7 @@ fn router(llm: LlmClient) -> Router {
 /// `POST /ask`: awaits the LLM's completion of the question. While it waits,
 /// the thread serves every other request.
 pub async fn answer_question(
-    State(llm): State<LlmClient>,
+    State(llm): State<LlmChannel>,
     body: Result<Json<Question>, JsonRejection>,
 ) -> Result<Json<Answer>, ApiError> {
     let Json(question) = body?;
@@ -168,7 +171,7 @@ pub async fn serve_under_load(
     }
     .start()
     .await?;
-    let serving = ServingLayer::start(&llm.url())?;
+    let serving = ServingLayer::start(llm.addr())?;
     let report = load_test(serving.addr(), connections).await;
     // Joins the serving layer's thread, which closes its connection to the
     // LLM; only then can the LLM's shutdown finish.

@@ -424,7 +424,7 @@ async fn shutdown_lets_a_request_in_progress_finish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_serving_layer_answers_through_the_llm_and_stops_when_dropped() {
     let llm = start(quick()).await;
-    let serving = ServingLayer::start(&llm.url()).unwrap();
+    let serving = ServingLayer::start(llm.addr()).unwrap();
     let report = load_test(serving.addr(), 50).await;
     assert_eq!(report.connections, 50);
     assert_eq!(report.errors, 0);
@@ -450,7 +450,7 @@ async fn the_serving_layer_reports_a_failing_llm_as_a_502() {
         ..quick()
     })
     .await;
-    let serving = ServingLayer::start(&llm.url()).unwrap();
+    let serving = ServingLayer::start(llm.addr()).unwrap();
     let (status, body) = raw(http()
         .post(format!("{}/ask", serving.url()))
         .json(&serde_json::json!({ "question": "anyone?" })))
