@@ -26,7 +26,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 CELL_TIMEOUT ?= 300
 RUNS ?= 20
 
-.PHONY: help setup lab run record test check notebook-test e2e bench-walkthrough repeat-walkthrough clean
+.PHONY: help setup lab run record test check notebook-test e2e bench-walkthrough repeat-walkthrough bench-serving clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -36,6 +36,7 @@ help:
 	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
+	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer"
 
 # --- setup -------------------------------------------------------------------
 
@@ -107,6 +108,12 @@ repeat-walkthrough: setup
 
 bench-walkthrough: setup
 	$(PY) tools/bench_walkthrough.py --timeout $(CELL_TIMEOUT)
+
+CONNECTIONS ?= 5000
+LATENCY_MS ?= 1000
+
+bench-serving: $(STAMPS)/tools
+	cargo run --release -p async_walkthrough --example serve_bench -- --connections $(CONNECTIONS) --latency-ms $(LATENCY_MS)
 
 clean:
 	rm -rf target/notebooks target/evcxr
