@@ -140,3 +140,44 @@ fn run(args: &Args) -> anyhow::Result<String> {
     let report = outside.block_on(serve_under_load(args.connections, args.latency))?;
     Ok(serde_json::to_string(&report)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Args, String> {
+        parse_args(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn reads_both_flags_in_any_order() {
+        let args = parse("--latency-ms 250 --connections 40").unwrap();
+        assert_eq!(args.connections, 40);
+        assert_eq!(args.latency, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn names_what_is_wrong_with_bad_arguments() {
+        let cases = [
+            ("", "--connections is missing"),
+            ("--connections 5", "--latency-ms is missing"),
+            ("--connections", "--connections needs a value"),
+            (
+                "--connections x --latency-ms 5",
+                "--connections takes a whole number, not \"x\"",
+            ),
+            (
+                "--connections -3 --latency-ms 5",
+                "--connections takes a whole number, not \"-3\"",
+            ),
+            (
+                "--connections 0 --latency-ms 5",
+                "--connections must be at least 1",
+            ),
+            ("--bogus 1", "unknown argument \"--bogus\""),
+        ];
+        for (line, problem) in cases {
+            assert_eq!(parse(line).err().as_deref(), Some(problem), "{line:?}");
+        }
+    }
+}
