@@ -27,7 +27,7 @@ CELL_TIMEOUT ?= 300
 RUNS ?= 20
 BENCH_RUNS ?= 3
 
-.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough clean
+.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough bench-serving clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -38,6 +38,7 @@ help:
 	@echo "make bench   the scale sweep (10 to 10M searches per mode, and asyncio) into notebooks/data/scale.json"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
+	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer"
 
 # --- setup -------------------------------------------------------------------
 
@@ -114,6 +115,12 @@ repeat-walkthrough: setup
 
 bench-walkthrough: setup
 	$(PY) tools/bench_walkthrough.py --timeout $(CELL_TIMEOUT)
+
+CONNECTIONS ?= 5000
+LATENCY_MS ?= 1000
+
+bench-serving: $(STAMPS)/tools
+	cargo run --release -p async_walkthrough --example serve_bench -- --connections $(CONNECTIONS) --latency-ms $(LATENCY_MS)
 
 clean:
 	rm -rf target/notebooks target/evcxr

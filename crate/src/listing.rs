@@ -14,6 +14,9 @@ const SOURCES: &[(&str, &str)] = &[
     ("workloads.rs", include_str!("workloads.rs")),
     ("gather.rs", include_str!("gather.rs")),
     ("timing.rs", include_str!("timing.rs")),
+    ("llm_runs.rs", include_str!("llm_runs.rs")),
+    ("retry.rs", include_str!("retry.rs")),
+    ("serving.rs", include_str!("serving.rs")),
 ];
 
 /// A function's source text, with its doc comment.

@@ -1,0 +1,155 @@
+//! [`Faults`]: which requests the mock LLM fails or slows down, decided by a
+//! seed so that a notebook shows the same failures on every run.
+//!
+//! The fate of a request depends only on the seed, its prompt and how many
+//! times the server has seen that prompt before, never on the order in which
+//! concurrent requests happen to arrive. So "prompt 3 fails on its first try
+//! and succeeds on its retry" holds run after run, however the scheduler
+//! interleaves the ten prompts.
+//!
+//! The draw is a SplitMix64 step over an FNV-1a hash, written out here rather
+//! than taken from `rand`: it is a few lines, and `rand` does not promise the
+//! same numbers for a seed across its versions, which the committed notebook
+//! outputs rely on.
+
+use std::time::Duration;
+
+/// What the mock LLM does with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Answers after the usual latency.
+    Normal,
+    /// Answers `503 Service Unavailable` after the usual latency.
+    Error,
+    /// Answers correctly, but only after [`Faults::slow_latency`].
+    Slow,
+}
+
+/// A seeded share of failed and of slow answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Faults {
+    /// Picks one fixed pattern of faults; another seed, another pattern.
+    pub seed: u64,
+    /// The share of requests answered with a 503, from 0.0 to 1.0.
+    pub error_share: f64,
+    /// The share of requests answered slowly, from 0.0 to 1.0.
+    pub slow_share: f64,
+    /// How long a slow answer takes.
+    pub slow_latency: Duration,
+}
+
+impl Faults {
+    /// No faults: every request gets a normal answer.
+    pub const NONE: Faults = Faults {
+        seed: 0,
+        error_share: 0.0,
+        slow_share: 0.0,
+        slow_latency: Duration::ZERO,
+    };
+
+    /// The fate of the `seen_before`-th repeat of `prompt` (0 for its first
+    /// request).
+    pub fn fate(&self, prompt: &str, seen_before: u32) -> Fate {
+        let draw = unit_draw(self.seed, prompt, seen_before);
+        if draw < self.error_share {
+            Fate::Error
+        } else if draw < self.error_share + self.slow_share {
+            Fate::Slow
+        } else {
+            Fate::Normal
+        }
+    }
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+/// A number in `[0, 1)`, fixed by its three inputs and evenly spread over them.
+fn unit_draw(seed: u64, prompt: &str, seen_before: u32) -> f64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a offset basis
+    for byte in prompt.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mixed = splitmix64(splitmix64(seed ^ hash) ^ u64::from(seen_before));
+    // The top 53 bits fill an f64 mantissa exactly.
+    (mixed >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn splitmix64(state: u64) -> u64 {
+    let mut z = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn faults(error_share: f64, slow_share: f64) -> Faults {
+        Faults {
+            seed: 7,
+            error_share,
+            slow_share,
+            slow_latency: Duration::from_secs(2),
+        }
+    }
+
+    #[test]
+    fn the_same_prompt_and_repeat_always_meet_the_same_fate() {
+        let faults = faults(0.3, 0.3);
+        for repeat in 0..20 {
+            let fate = faults.fate("prompt 3", repeat);
+            assert_eq!(fate, faults.fate("prompt 3", repeat));
+        }
+    }
+
+    #[test]
+    fn shares_are_met_over_many_requests() {
+        let faults = faults(0.2, 0.1);
+        let fates: Vec<_> = (0..10_000)
+            .map(|n| faults.fate(&format!("prompt {n}"), 0))
+            .collect();
+        let share = |fate| fates.iter().filter(|&&f| f == fate).count() as f64 / 10_000.0;
+        assert!(
+            (share(Fate::Error) - 0.2).abs() < 0.02,
+            "{}",
+            share(Fate::Error)
+        );
+        assert!(
+            (share(Fate::Slow) - 0.1).abs() < 0.02,
+            "{}",
+            share(Fate::Slow)
+        );
+    }
+
+    #[test]
+    fn a_retry_draws_afresh() {
+        let faults = faults(0.5, 0.0);
+        let first_tries: Vec<_> = (0..64).map(|n| faults.fate("same", n)).collect();
+        assert!(first_tries.contains(&Fate::Error));
+        assert!(first_tries.contains(&Fate::Normal));
+    }
+
+    #[test]
+    fn no_faults_means_every_answer_is_normal() {
+        assert!((0..1000).all(|n| Faults::NONE.fate(&n.to_string(), n) == Fate::Normal));
+    }
+
+    #[test]
+    fn another_seed_gives_another_pattern() {
+        let pattern = |seed| {
+            let faults = Faults {
+                seed,
+                ..faults(0.5, 0.0)
+            };
+            (0..64)
+                .map(|n| faults.fate(&format!("prompt {n}"), 0))
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(pattern(1), pattern(2));
+    }
+}

@@ -1,0 +1,303 @@
+//! The runs of notebook 04: ways to send many prompts to an LLM, a streamed
+//! answer and a RAG fan-out, each against a fresh [`MockLlm`] server that
+//! lives only as long as the run (so none outlives its notebook cell).
+//!
+//! [`measure`] starts the server, records the run as a [`Timeline`] (one row
+//! per prompt or stage), stops the server and reports the time taken and the
+//! most requests the *server* saw at once. The run functions print their
+//! results only once everything is in, in input order: answers that arrive
+//! in the same millisecond arrive in any order, and the notebook's output
+//! must be the same on every run.
+
+use crate::console::say;
+use crate::gather::gather;
+use crate::llm_client::LlmClient;
+use crate::load_test::LoadReport;
+use crate::mock_llm::{Completion, MockLlm, ServerStats};
+use crate::own_runtime::on_own_runtime;
+use crate::retry::{Retried, RetryPolicy, with_retries};
+use crate::timeline::{Timeline, record_future, row};
+use crate::timing::{Stopwatch, python_seconds};
+use futures::StreamExt;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How many tokens each prompt asks for.
+pub const MAX_TOKENS: u32 = 12;
+
+/// A run against the mock LLM: what it returned, its timeline, how long it
+/// took and what the server counted.
+#[derive(Debug)]
+pub struct Measured<T> {
+    /// What the run returned.
+    pub output: T,
+    /// What each prompt or stage did when.
+    pub timeline: Timeline,
+    /// From the first request to the last answer.
+    pub elapsed: Duration,
+    /// The server's counts at the end of the run.
+    pub server: ServerStats,
+}
+
+/// Starts a mock LLM with `config`, runs `work` with a client for it while
+/// recording a timeline titled `title`, then stops the server. Prints how
+/// long the run took and the most requests in flight at the server.
+///
+/// All of it runs [`on_own_runtime`], so it is called without `.await`, and
+/// when it returns nothing it started is left running.
+pub fn measure<T, F, Fut>(title: &str, config: MockLlm, work: F) -> anyhow::Result<Measured<T>>
+where
+    F: FnOnce(LlmClient) -> Fut + Send,
+    Fut: Future<Output = T>,
+    T: Send,
+{
+    on_own_runtime(|| async move {
+        let llm = config.start().await?;
+        let client = LlmClient::new(llm.url());
+        let stopwatch = Stopwatch::start();
+        let (output, timeline) = record_future(title, work(client)).await;
+        let elapsed = stopwatch.elapsed();
+        let server = llm.stats();
+        llm.shutdown().await;
+        say(format!(
+            "{title}: took {} s, at most {} request(s) in flight at the server",
+            python_seconds(elapsed.as_secs_f64()),
+            server.max_in_flight
+        ));
+        Ok(Measured {
+            output,
+            timeline,
+            elapsed,
+            server,
+        })
+    })
+}
+
+impl<T> Measured<T> {
+    /// Shows the run's timeline.
+    pub fn evcxr_display(&self) {
+        self.timeline.evcxr_display();
+    }
+}
+
+/// Lets a cell end in `measure(...)` or `on_own_runtime(|| serve_under_load(...))`
+/// without `?`: the result is shown, or the error in its place.
+pub trait OutcomeDisplay {
+    /// Shows the result, or the error, as a notebook output.
+    fn evcxr_display(&self);
+}
+
+impl<T> OutcomeDisplay for anyhow::Result<Measured<T>> {
+    fn evcxr_display(&self) {
+        match self {
+            Ok(measured) => measured.evcxr_display(),
+            Err(error) => show_error(error),
+        }
+    }
+}
+
+impl OutcomeDisplay for anyhow::Result<LoadReport> {
+    fn evcxr_display(&self) {
+        match self {
+            Ok(report) => report.evcxr_display(),
+            Err(error) => show_error(error),
+        }
+    }
+}
+
+fn show_error(error: &anyhow::Error) {
+    crate::display::emit_to_notebook(&[("text/plain", &format!("error: {error:#}"))]);
+}
+
+/// `count` prompts: `prompt 1`, `prompt 2`, ...
+pub fn prompts(count: usize) -> Vec<String> {
+    (1..=count).map(|n| format!("prompt {n}")).collect()
+}
+
+/// Sends one prompt and waits for its answer: one bar on the prompt's row.
+pub async fn ask(client: &LlmClient, prompt: &str) -> anyhow::Result<Completion> {
+    let row = row(|| prompt.to_owned());
+    row.step_future(client.complete(prompt, MAX_TOKENS)).await
+}
+
+/// Sends the prompts one after another, each once the previous is answered.
+pub async fn ask_sequentially(
+    client: &LlmClient,
+    prompts: &[String],
+) -> Vec<anyhow::Result<Completion>> {
+    let mut answers = Vec::new();
+    for prompt in prompts {
+        answers.push(ask(client, prompt).await);
+    }
+    report_answers(prompts, &answers);
+    answers
+}
+
+/// Sends all the prompts at once and waits for every answer.
+pub async fn ask_gathered(
+    client: &LlmClient,
+    prompts: &[String],
+) -> Vec<anyhow::Result<Completion>> {
+    let answers = gather(prompts.iter().map(|prompt| ask(client, prompt))).await;
+    report_answers(prompts, &answers);
+    answers
+}
+
+/// Sends the prompts with at most `limit` in flight: each waits for one of
+/// `limit` permits before it is sent and hands it back once answered.
+pub async fn ask_bounded(
+    client: &LlmClient,
+    prompts: &[String],
+    limit: usize,
+) -> Vec<anyhow::Result<Completion>> {
+    let permits = Semaphore::new(limit);
+    let answers = gather(prompts.iter().map(|prompt| async {
+        // The row starts now, so the picture shows the wait for a permit.
+        let row = row(|| prompt.clone());
+        let _permit = permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        row.step_future(client.complete(prompt, MAX_TOKENS)).await
+    }))
+    .await;
+    report_answers(prompts, &answers);
+    answers
+}
+
+/// Sends all the prompts at once, each with a timeout per attempt and retries
+/// after a 5xx answer or a timeout; then prints each prompt's attempts.
+pub async fn ask_with_retries(
+    client: &LlmClient,
+    prompts: &[String],
+    policy: &RetryPolicy,
+) -> Vec<Retried<Completion>> {
+    let outcomes = gather(prompts.iter().map(|prompt| async {
+        let row = row(|| prompt.clone());
+        with_retries(policy, &row, || client.complete(prompt, MAX_TOKENS)).await
+    }))
+    .await;
+    for (prompt, outcome) in prompts.iter().zip(&outcomes) {
+        say(format!("{prompt}: {}", attempt_story(outcome)));
+    }
+    let answered = outcomes.iter().filter(|outcome| outcome.result.is_ok());
+    say(format!(
+        "{} of {} prompts answered",
+        answered.count(),
+        prompts.len()
+    ));
+    outcomes
+}
+
+/// One line on what the attempts of one call met.
+fn attempt_story<T>(outcome: &Retried<T>) -> String {
+    let mut parts: Vec<String> = outcome
+        .failures
+        .iter()
+        .map(|failure| match failure.backoff {
+            Some(backoff) => format!(
+                "{}, retried after {} s",
+                failure.reason,
+                python_seconds(backoff.as_secs_f64())
+            ),
+            None => format!("{}, gave up", failure.reason),
+        })
+        .collect();
+    if outcome.result.is_ok() {
+        parts.push(format!("answered on attempt {}", outcome.attempts()));
+    }
+    parts.join("; ")
+}
+
+/// Prints how many prompts were answered, and why any were not.
+fn report_answers(prompts: &[String], answers: &[anyhow::Result<Completion>]) {
+    let answered = answers.iter().filter(|answer| answer.is_ok()).count();
+    say(format!("{answered} of {} prompts answered", prompts.len()));
+    for (prompt, answer) in prompts.iter().zip(answers) {
+        if let Err(error) = answer {
+            say(format!("{prompt} failed: {error:#}"));
+        }
+    }
+}
+
+/// Asks for a streamed answer and prints each token on its own line as it
+/// arrives, with the time since the request to the nearest 0.1 s. Returns the
+/// whole answer, or `None` after printing why there is none.
+pub async fn stream_answer(client: &LlmClient, prompt: &str, max_tokens: u32) -> Option<String> {
+    let row = row(|| prompt.to_owned());
+    let stopwatch = Stopwatch::start();
+    let tokens = match client.stream(prompt, max_tokens).await {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            say(format!("{prompt} failed: {error:#}"));
+            return None;
+        }
+    };
+    let mut tokens = std::pin::pin!(tokens);
+    let mut text = String::new();
+    loop {
+        // Each token's wait is one bar of the prompt's row.
+        let Some(token) = row.step_future(tokens.next()).await else {
+            break;
+        };
+        match token {
+            Ok(token) => {
+                say(format!("{:>4.1} s  {token:?}", stopwatch.elapsed_secs()));
+                text.push_str(&token);
+            }
+            Err(error) => {
+                say(format!("{prompt} failed: {error:#}"));
+                return None;
+            }
+        }
+    }
+    say(format!("answer: {text}"));
+    Some(text)
+}
+
+/// Answers `question` the RAG way: its embedding, a vector search and the
+/// user's database record are fetched concurrently, then the completion is
+/// asked with what they found. Each stage is a row of the timeline. Returns
+/// the answer, or `None` after printing why there is none.
+pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) -> Option<String> {
+    // Rows are made up front so they appear in this order in the picture.
+    let embedding_row = row(|| "embedding".into());
+    let search_row = row(|| "vector search".into());
+    let lookup_row = row(|| "database lookup".into());
+    let completion_row = row(|| "completion".into());
+    let fetched = tokio::try_join!(
+        embedding_row.step_future(client.embed(question)),
+        search_row.step_future(client.search(question, 3)),
+        lookup_row.step_future(client.lookup(user)),
+    );
+    drop((embedding_row, search_row, lookup_row));
+    let (embedding, documents, record) = match fetched {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            say(format!("retrieval failed: {error:#}"));
+            return None;
+        }
+    };
+    say(format!("embedding: {} numbers", embedding.len()));
+    say(format!("documents: {}", documents.join(", ")));
+    say(format!("record: {}", record.value));
+    let prompt = format!(
+        "Context: {}. User: {}. Question: {question}",
+        documents.join("; "),
+        record.value
+    );
+    match completion_row
+        .step_future(client.complete(&prompt, MAX_TOKENS))
+        .await
+    {
+        Ok(completion) => {
+            say(format!("answer: {}", completion.text));
+            Some(completion.text)
+        }
+        Err(error) => {
+            say(format!("completion failed: {error:#}"));
+            None
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The mock LLM server over real HTTP on 127.0.0.1: good and bad requests,
+//! fault injection, the server's in-flight count and shutdown. No assert
+//! here is on wall time; latencies are kept short so the tests run fast.
+
+use async_walkthrough::api_error::ErrorBody;
+use async_walkthrough::mock_llm::answer_tokens;
+use async_walkthrough::*;
+use futures::StreamExt;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+fn quick() -> MockLlm {
+    MockLlm {
+        latency: Duration::from_millis(5),
+        token_delay: Duration::from_millis(1),
+        stages: StageLatencies {
+            embedding: Duration::from_millis(1),
+            search: Duration::from_millis(1),
+            lookup: Duration::from_millis(1),
+        },
+        faults: Faults::NONE,
+    }
+}
+
+async fn start(config: MockLlm) -> MockLlmServer {
+    config.start().await.expect("the mock LLM starts")
+}
+
+/// Sends a raw request and returns the status and the parsed JSON error body.
+async fn raw(request: reqwest::RequestBuilder) -> (StatusCode, ErrorBody) {
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    let content_type = response.headers()[reqwest::header::CONTENT_TYPE].clone();
+    assert_eq!(content_type, "application/json", "status {status}");
+    let body = response.json().await.expect("a JSON error body");
+    (status, body)
+}
+
+/// After a bad request, a good one is still answered.
+async fn still_serves(llm: &MockLlmServer) {
+    let client = LlmClient::new(llm.url());
+    let completion = client.complete("still there?", 3).await.unwrap();
+    assert_eq!(completion.text, answer_tokens(3).concat());
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+#[tokio::test]
+async fn answers_health_and_completions() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    client.health().await.unwrap();
+    let completion = client.complete("hello", 5).await.unwrap();
+    assert_eq!(completion.tokens, 5);
+    assert_eq!(completion.text, "Async lets one thread wait");
+    let stats = llm.stats();
+    assert_eq!(stats.requests, 1, "health is not a model request");
+    assert_eq!(stats.in_flight, 0);
+    assert_eq!(stats.max_in_flight, 1);
+}
+
+#[tokio::test]
+async fn a_long_completion_repeats_the_answer() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    let completion = client.complete("long", 40).await.unwrap();
+    assert_eq!(completion.text.split_whitespace().count(), 40);
+}
+
+#[tokio::test]
+async fn streams_the_same_tokens_one_event_each() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    let tokens: Vec<String> = client
+        .stream("hello", 6)
+        .await
+        .unwrap()
+        .map(|token| token.unwrap())
+        .collect()
+        .await;
+    assert_eq!(tokens, answer_tokens(6));
+    assert_eq!(llm.stats().in_flight, 0, "the stream ended at [DONE]");
+}
+
+#[tokio::test]
+async fn serves_the_rag_stages() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    let embedding = client.embed("how do retries work?").await.unwrap();
+    assert_eq!(embedding.len(), async_walkthrough::mock_llm::EMBEDDING_SIZE);
+    let norm: f32 = embedding.iter().map(|x| x * x).sum();
+    assert!((norm - 1.0).abs() < 1e-5, "a unit vector, not {norm}");
+    assert_eq!(
+        embedding,
+        client.embed("how do retries work?").await.unwrap()
+    );
+    let documents = client.search("How do retries work?", 3).await.unwrap();
+    assert_eq!(documents.len(), 3);
+    assert_eq!(documents[0], "doc-05 timeouts and retries");
+    let record = client.lookup("user-42").await.unwrap();
+    assert_eq!(record.key, "user-42");
+    assert!(record.value.contains("user-42"));
+    assert_eq!(llm.stats().requests, 4);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_with_a_json_error() {
+    let llm = start(quick()).await;
+    let (status, body) = raw(http()
+        .post(format!("{}/v1/completions", llm.url()))
+        .header("content-type", "application/json")
+        .body("{\"prompt\": \"unterminated"))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.error.contains("parse"), "{}", body.error);
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn a_missing_field_is_a_422_naming_it() {
+    let llm = start(quick()).await;
+    let (status, body) = raw(http()
+        .post(format!("{}/v1/completions", llm.url()))
+        .json(&serde_json::json!({ "prompt": "no max_tokens" })))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.error.contains("max_tokens"), "{}", body.error);
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn a_wrongly_typed_field_is_a_422_naming_it() {
+    let llm = start(quick()).await;
+    let (status, body) = raw(http()
+        .post(format!("{}/v1/completions", llm.url()))
+        .json(&serde_json::json!({ "prompt": "x", "max_tokens": "ten" })))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.error.contains("max_tokens"), "{}", body.error);
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn max_tokens_out_of_range_is_a_422() {
+    let llm = start(quick()).await;
+    for max_tokens in [0, 1025] {
+        let (status, body) = raw(http()
+            .post(format!("{}/v1/completions", llm.url()))
+            .json(&serde_json::json!({ "prompt": "x", "max_tokens": max_tokens })))
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body.error, "max_tokens must be from 1 to 1024");
+    }
+    assert_eq!(llm.stats().requests, 0, "rejected requests are not served");
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn a_missing_content_type_is_a_415() {
+    let llm = start(quick()).await;
+    let (status, _) = raw(http()
+        .post(format!("{}/v1/embeddings", llm.url()))
+        .body("{\"input\": \"x\"}"))
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_with_a_json_error() {
+    let llm = start(quick()).await;
+    let (status, body) = raw(http().get(format!("{}/v1/completions", llm.url()))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body.error, "method not allowed on this path");
+    let (status, _) = raw(http().post(format!("{}/health", llm.url()))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_404_with_a_json_error() {
+    let llm = start(quick()).await;
+    let (status, body) = raw(http().get(format!("{}/v2/nothing", llm.url()))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body.error, "no such path");
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn a_body_over_one_mib_is_a_413_with_a_json_error() {
+    let llm = start(quick()).await;
+    let prompt = "x".repeat(1024 * 1024);
+    let (status, body) = raw(http()
+        .post(format!("{}/v1/completions", llm.url()))
+        .json(&serde_json::json!({ "prompt": prompt, "max_tokens": 1 })))
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body.error.contains("length limit"), "{}", body.error);
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn a_body_just_under_the_limit_is_served() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    // The JSON around the prompt takes 35 bytes.
+    let prompt = "x".repeat(1024 * 1024 - 64);
+    client.complete(&prompt, 1).await.unwrap();
+}
+
+#[tokio::test]
+async fn client_errors_name_the_url_and_the_cause() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    let error = client.complete("x", 0).await.unwrap_err();
+    let status = error
+        .downcast_ref::<HttpStatusError>()
+        .expect("a status error");
+    assert_eq!(status.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        format!("{error:#}"),
+        format!(
+            "POST {}/v1/completions: 422 Unprocessable Entity: max_tokens must be from 1 to 1024",
+            llm.url()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_names_the_url() {
+    let llm = start(quick()).await;
+    let url = llm.url();
+    llm.shutdown().await;
+    let error = LlmClient::new(&url).complete("x", 1).await.unwrap_err();
+    let text = format!("{error:#}");
+    assert!(
+        text.starts_with(&format!("POST {url}/v1/completions: ")),
+        "{text}"
+    );
+    assert!(text.contains("connect"), "{text}");
+}
+
+#[tokio::test]
+async fn every_completion_fails_when_the_error_share_is_one() {
+    let llm = start(MockLlm {
+        faults: Faults {
+            error_share: 1.0,
+            ..Faults::NONE
+        },
+        ..quick()
+    })
+    .await;
+    let client = LlmClient::new(llm.url());
+    for _ in 0..3 {
+        let error = client.complete("x", 1).await.unwrap_err();
+        let status = error.downcast_ref::<HttpStatusError>().unwrap();
+        assert_eq!(status.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(status.is_server_error());
+    }
+    assert_eq!(llm.stats().injected_errors, 3);
+    client.embed("stages are never faulted").await.unwrap();
+}
+
+#[tokio::test]
+async fn faults_follow_the_seed_whatever_the_order_of_arrival() {
+    let faults = Faults {
+        seed: 11,
+        error_share: 0.4,
+        slow_share: 0.0,
+        slow_latency: Duration::ZERO,
+    };
+    let prompts = prompts(12);
+    let outcomes = |results: Vec<anyhow::Result<Completion>>| -> Vec<bool> {
+        results.iter().map(Result::is_ok).collect()
+    };
+    let llm = start(MockLlm { faults, ..quick() }).await;
+    let client = LlmClient::new(llm.url());
+    let mut forward = Vec::new();
+    for prompt in &prompts {
+        forward.push(client.complete(prompt, 1).await);
+    }
+    let llm = start(MockLlm { faults, ..quick() }).await;
+    let client = LlmClient::new(llm.url());
+    let mut backward = Vec::new();
+    for prompt in prompts.iter().rev() {
+        backward.push(client.complete(prompt, 1).await);
+    }
+    backward.reverse();
+    let forward = outcomes(forward);
+    assert_eq!(forward, outcomes(backward));
+    let expected: Vec<bool> = prompts
+        .iter()
+        .map(|prompt| faults.fate(prompt, 0) == Fate::Normal)
+        .collect();
+    assert_eq!(forward, expected);
+    assert!(forward.contains(&true) && forward.contains(&false));
+}
+
+#[test]
+fn the_server_measures_requests_in_flight() {
+    let config = MockLlm {
+        latency: Duration::from_millis(200),
+        ..quick()
+    };
+    let bounded = measure("bounded", config.clone(), |llm| async move {
+        ask_bounded(&llm, &prompts(10), 4).await
+    })
+    .unwrap();
+    assert!(bounded.output.iter().all(Result::is_ok));
+    assert_eq!(bounded.server.max_in_flight, 4);
+    assert_eq!(bounded.server.requests, 10);
+    let gathered = measure("gathered", config, |llm| async move {
+        ask_gathered(&llm, &prompts(10)).await
+    })
+    .unwrap();
+    assert_eq!(gathered.server.max_in_flight, 10);
+}
+
+#[test]
+fn retries_answer_every_prompt_despite_injected_faults() {
+    let config = MockLlm {
+        faults: Faults {
+            // Every prompt meets a normal answer within six attempts.
+            seed: 6,
+            error_share: 0.3,
+            slow_share: 0.2,
+            slow_latency: Duration::from_secs(5),
+        },
+        ..quick()
+    };
+    let policy = RetryPolicy {
+        attempts: 6,
+        timeout: Duration::from_millis(100),
+        first_backoff: Duration::from_millis(1),
+    };
+    let measured = measure("retries", config, |llm| async move {
+        ask_with_retries(&llm, &prompts(10), &policy).await
+    })
+    .unwrap();
+    for outcome in &measured.output {
+        assert!(outcome.result.is_ok(), "{:?}", outcome.failures);
+    }
+    let stats = measured.server;
+    assert!(
+        stats.injected_errors > 0 && stats.injected_slow > 0,
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.requests,
+        10 + stats.injected_errors + stats.injected_slow,
+        "one retry per fault"
+    );
+}
+
+#[test]
+fn a_streamed_answer_and_a_rag_answer_are_complete() {
+    let streamed = measure("streaming", quick(), |llm| async move {
+        stream_answer(&llm, "why stream?", 5).await
+    })
+    .unwrap();
+    assert_eq!(streamed.output.unwrap(), answer_tokens(5).concat());
+    let rag = measure("rag", quick(), |llm| async move {
+        rag_answer(&llm, "how do retries work?", "user-42").await
+    })
+    .unwrap();
+    assert_eq!(rag.output.unwrap(), answer_tokens(MAX_TOKENS).concat());
+    assert_eq!(rag.server.requests, 4, "three stages and the completion");
+    let rows: Vec<_> = rag.timeline.tasks.iter().map(|task| &**task).collect();
+    assert_eq!(
+        rows,
+        [
+            "embedding",
+            "vector search",
+            "database lookup",
+            "completion"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn shutdown_frees_the_port_and_ends_the_server() {
+    let llm = start(quick()).await;
+    let addr = llm.addr();
+    llm.shutdown().await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn dropping_the_handle_frees_the_port() {
+    let llm = start(quick()).await;
+    let addr = llm.addr();
+    drop(llm);
+    // The accept task is aborted; it is dropped, closing the listener, the
+    // next time this runtime runs it.
+    let mut refused = false;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the port still accepts connections");
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_progress_finish() {
+    let llm = start(MockLlm {
+        latency: Duration::from_millis(200),
+        ..quick()
+    })
+    .await;
+    let client = LlmClient::new(llm.url());
+    let request = tokio::spawn(async move { client.complete("in flight", 2).await });
+    while llm.stats().in_flight == 0 {
+        tokio::task::yield_now().await;
+    }
+    llm.shutdown().await;
+    assert_eq!(request.await.unwrap().unwrap().tokens, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serving_layer_answers_through_the_llm_and_stops_when_dropped() {
+    let llm = start(quick()).await;
+    let serving = ServingLayer::start(llm.addr()).unwrap();
+    let report = load_test(serving.addr(), 50).await;
+    assert_eq!(report.connections, 50);
+    assert_eq!(report.errors, 0);
+    assert_eq!(llm.stats().requests, 50);
+    let (status, body) = raw(http()
+        .post(format!("{}/ask", serving.url()))
+        .json(&serde_json::json!({ "query": "wrong field" })))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.error.contains("question"), "{}", body.error);
+    let addr = serving.addr();
+    drop(serving); // joins its thread
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serving_layer_reports_a_failing_llm_as_a_502() {
+    let llm = start(MockLlm {
+        faults: Faults {
+            error_share: 1.0,
+            ..Faults::NONE
+        },
+        ..quick()
+    })
+    .await;
+    let serving = ServingLayer::start(llm.addr()).unwrap();
+    let (status, body) = raw(http()
+        .post(format!("{}/ask", serving.url()))
+        .json(&serde_json::json!({ "question": "anyone?" })))
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        body.error.contains("503 Service Unavailable"),
+        "{}",
+        body.error
+    );
+}
