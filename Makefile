@@ -23,7 +23,7 @@ export EVCXR_TMPDIR := $(ROOT)/target/evcxr
 KERNEL_JSON := $(JUPYTER_PATH)/kernels/rust/kernel.json
 
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-CELL_TIMEOUT ?= 300
+CELL_TIMEOUT ?= 600
 RUNS ?= 20
 BENCH_RUNS ?= 3
 
