@@ -23,6 +23,24 @@
 //!   unawaited future as a value instead of failing the cell.
 //! - [`listing`]: [`source_of`], the crate's own source of a function, so a
 //!   notebook shows the code that actually runs.
+//!
+//! Notebook 02, what the post leaves out:
+//!
+//! - [`blocking`]: [`find_users_blocking`], an async function that blocks its
+//!   thread, and [`find_users_spawn_blocking`], which moves the blocking onto
+//!   tokio's blocking pool.
+//! - [`cpu`]: a fixed busy loop gathered on one task and spawned as tasks,
+//!   [`compare_cpu_bound`]: concurrency is not parallelism.
+//! - [`single_thread`]: [`on_one_thread`], a future run on a current-thread
+//!   runtime.
+//! - [`cancel`]: [`process_timeout`] and [`process_race`]: dropping a future
+//!   cancels it.
+//! - [`threads`]: [`process_threads`], the searches on scoped threads, and
+//!   [`count_on_threads`], a shared counter that is safe.
+//! - [`compiler`]: [`rustc_says`], the real compiler's message on a snippet in
+//!   `crate/snippets/` that must not compile.
+//! - [`spawn_trap`]: [`two_cells`], a spawned task that outlives its cell, and
+//!   the rule that prevents it.
 
 pub mod console;
 pub mod display;
@@ -33,6 +51,14 @@ pub mod timeline_chart;
 pub mod timing;
 pub mod workloads;
 
+pub mod blocking;
+pub mod cancel;
+pub mod compiler;
+pub mod cpu;
+pub mod single_thread;
+pub mod spawn_trap;
+pub mod threads;
+
 pub use console::{capture, capture_future, say};
 pub use display::{FutureDisplay, describe_future};
 pub use gather::gather;
@@ -40,3 +66,14 @@ pub use listing::{Listing, ListingDisplay, source_of};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};
+
+pub use blocking::{
+    find_users_blocking, find_users_spawn_blocking, process_blocking, process_spawn_blocking,
+};
+pub use cancel::{Winner, process_race, process_timeout};
+pub use compiler::{RustcReport, RustcReportDisplay, rustc_says, snippet};
+pub use cpu::{CpuComparison, busy_work, compare_cpu_bound};
+pub use single_thread::{on_one_thread, runtime_workers};
+pub use spawn_trap::{CellEnding, two_cells};
+pub use threads::{count_on_threads, process_threads};
+pub use timeline::carry_fn;

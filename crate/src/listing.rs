@@ -14,6 +14,11 @@ const SOURCES: &[(&str, &str)] = &[
     ("workloads.rs", include_str!("workloads.rs")),
     ("gather.rs", include_str!("gather.rs")),
     ("timing.rs", include_str!("timing.rs")),
+    ("blocking.rs", include_str!("blocking.rs")),
+    ("cpu.rs", include_str!("cpu.rs")),
+    ("cancel.rs", include_str!("cancel.rs")),
+    ("threads.rs", include_str!("threads.rs")),
+    ("spawn_trap.rs", include_str!("spawn_trap.rs")),
 ];
 
 /// A function's source text, with its doc comment.
