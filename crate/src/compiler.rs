@@ -108,15 +108,20 @@ pub fn rustc_says(name: &str) -> anyhow::Result<RustcReport> {
 }
 
 impl RustcReport {
-    /// Shows rustc's messages as plain text, exactly as printed.
+    /// Shows the snippet, then rustc's messages exactly as printed.
     pub fn evcxr_display(&self) {
         let verdict = if self.compiled {
-            "compiles"
+            "it compiles"
         } else {
-            "does not compile"
+            "it does not compile"
         };
-        let text = format!("$ rustc {}   # {verdict}\n{}", self.file, self.messages);
-        crate::display::emit_to_notebook(&[("text/plain", text.trim_end())]);
+        let text = format!(
+            "// crate/snippets/{file}\n{source}\n$ rustc --edition 2024 --crate-type lib {file}\n{messages}\n({verdict})",
+            file = self.file,
+            source = self.source.trim_end(),
+            messages = self.messages.trim_end(),
+        );
+        crate::display::emit_to_notebook(&[("text/plain", &text)]);
     }
 }
 

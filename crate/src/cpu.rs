@@ -15,8 +15,8 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 /// How many rounds of [`busy_work`] one job runs: about half a second on the
-/// project machine in the unoptimised build that evcxr and `cargo test` use.
-pub const JOB_ROUNDS: u64 = 40_000_000;
+/// project machine at evcxr's default optimisation level (2).
+pub const JOB_ROUNDS: u64 = 160_000_000;
 
 /// How many jobs [`compare_cpu_bound`] runs each way.
 pub const JOBS: u64 = 4;

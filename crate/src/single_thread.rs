@@ -11,15 +11,24 @@ use std::future::Future;
 /// enabled) and returns its output. Tasks it spawns share that one thread and
 /// are dropped with the runtime when this returns.
 ///
-/// Call it outside any runtime, in a notebook cell without `.await`: tokio
-/// refuses to block a thread that is already driving a runtime, and panics
-/// saying so.
-pub fn on_one_thread<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
+/// The runtime is driven on a thread of its own, which this call waits for:
+/// tokio refuses to block a thread that is already inside a runtime, and once
+/// a notebook cell has used `.await`, evcxr runs every later cell inside one.
+pub fn on_one_thread<F>(future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .expect("a current-thread runtime with timers can always be built")
-        .block_on(future)
+        .expect("a current-thread runtime with timers can always be built");
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || runtime.block_on(future))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// How many worker threads drive tasks in the runtime this is called from:
@@ -52,5 +61,14 @@ mod tests {
         assert!((3.0..3.01).contains(&total), "{total}");
         assert_eq!(lines.len(), 10);
         assert!(lines[9].starts_with(" >>> total time taken for async process: 3.00"));
+    }
+
+    /// As in a notebook cell after the first `.await`: called from inside a
+    /// multi-thread runtime, it still gets a runtime of its own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn works_from_inside_another_runtime() {
+        assert_eq!(runtime_workers(), 2);
+        let workers = on_one_thread(async { runtime_workers() });
+        assert_eq!(workers, 1);
     }
 }
