@@ -26,7 +26,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 CELL_TIMEOUT ?= 300
 RUNS ?= 20
 
-.PHONY: help setup lab run record test check notebook-test e2e bench-walkthrough repeat-walkthrough clean
+.PHONY: help setup lab run record test check notebook-test e2e bench-walkthrough repeat-walkthrough repeat-notebook clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -36,6 +36,7 @@ help:
 	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
+	@echo "make repeat-notebook NOTEBOOK=notebooks/NN-name.ipynb  the same for any one notebook"
 
 # --- setup -------------------------------------------------------------------
 
@@ -104,6 +105,11 @@ e2e: setup /usr/bin/chromium
 
 repeat-walkthrough: setup
 	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) notebooks/01-asyncio-walkthrough.ipynb
+
+NOTEBOOK ?= notebooks/02-beyond-the-post.ipynb
+
+repeat-notebook: setup
+	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) $(NOTEBOOK)
 
 bench-walkthrough: setup
 	$(PY) tools/bench_walkthrough.py --timeout $(CELL_TIMEOUT)

@@ -124,7 +124,7 @@ impl fmt::Display for CpuComparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} jobs of the same busy loop, checksum {:#018x}",
+            "{} jobs of the same busy loop, checksum {:016x}",
             self.jobs, self.checksum
         )?;
         writeln!(
@@ -185,7 +185,9 @@ mod tests {
         assert_eq!(comparison.checksum, expected);
         let text = comparison.to_string();
         assert!(
-            text.starts_with("3 jobs of the same busy loop, checksum 0x"),
+            text.starts_with(&format!(
+                "3 jobs of the same busy loop, checksum {expected:016x}\n"
+            )),
             "{text}"
         );
         assert!(
