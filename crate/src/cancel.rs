@@ -10,7 +10,7 @@
 //! would have finished, so that a line it still printed would show up.
 
 use crate::console::say;
-use crate::timeline::{Timeline, record_future};
+use crate::timeline::{Timeline, record_future, row};
 use crate::timing::python_seconds;
 use crate::workloads::{SEARCH_STEP, find_users_async};
 use std::time::Duration;
@@ -21,11 +21,16 @@ pub const TIME_LIMIT: Duration = Duration::from_millis(1500);
 
 /// Gives `find_users_async(3)` [`TIME_LIMIT`] (1.5 s) with
 /// `tokio::time::timeout`, reports the outcome, then waits out the 3 s the
-/// search would have taken. Returns the run's timeline.
+/// search would have taken. Returns the run's timeline, in which the timeout
+/// has a row of its own above the search's.
 pub async fn process_timeout() -> Timeline {
     let ((), timeline) = record_future("process_timeout()", async {
         let started = Instant::now();
-        let outcome = timeout(TIME_LIMIT, find_users_async(3)).await;
+        let limit = row(|| "timeout(1.5 s)".into());
+        let outcome = limit
+            .step_future(timeout(TIME_LIMIT, find_users_async(3)))
+            .await;
+        drop(limit);
         let seconds = python_seconds(started.elapsed().as_secs_f64());
         say(format!(" >>> {outcome:?} after {seconds}"));
         sleep_until(started + 3 * SEARCH_STEP).await;
@@ -91,6 +96,10 @@ mod tests {
             .find(|span| span.kind == SpanKind::Call)
             .expect("the dropped search's row still records its call");
         assert_eq!(call.end, TIME_LIMIT, "the search was dropped at the limit");
+        assert_eq!(
+            timeline.tasks,
+            ["timeout(1.5 s)", "find_users(3)"].map(std::sync::Arc::<str>::from)
+        );
         assert_eq!(timeline.total, 3 * SEARCH_STEP);
     }
 

@@ -10,6 +10,8 @@
 //! that each still fails, or still compiles, as the notebook claims.
 
 use anyhow::{Context, bail};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The snippets, by file name, embedded so that a notebook needs no path.
@@ -72,16 +74,21 @@ pub struct RustcReport {
 ///
 /// The snippet is copied into a scratch directory and compiled there under its
 /// own name, so the messages name `shared_counter_race.rs`, not a path that
-/// differs from machine to machine. Only metadata is emitted: enough for every
-/// error and warning, without code generation.
+/// differs from machine to machine; for the same reason rustc gets a sysroot
+/// without the standard library's source (`sysroot_without_sources`).
+/// Only metadata is emitted: enough for every error and warning, without code
+/// generation.
 pub fn rustc_says(name: &str) -> anyhow::Result<RustcReport> {
     let source = snippet(name)?;
     let scratch = tempfile::tempdir().context("creating a scratch directory for rustc")?;
     std::fs::write(scratch.path().join(name), source)
         .with_context(|| format!("writing {name} to {}", scratch.path().display()))?;
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = sysroot_without_sources(&rustc, scratch.path())?;
     let output = Command::new(&rustc)
         .current_dir(scratch.path())
+        .arg("--sysroot")
+        .arg(&sysroot)
         .args([
             "--edition",
             "2024",
@@ -105,6 +112,42 @@ pub fn rustc_says(name: &str) -> anyhow::Result<RustcReport> {
         compiled: output.status.success(),
         messages,
     })
+}
+
+/// A sysroot in `scratch` that links to every part of rustc's own except the
+/// standard library's source (the optional `rust-src` component).
+///
+/// A note that points into the standard library then reads
+/// `/rustc/<commit>/library/...` on every machine: with `rust-src` installed,
+/// rustc would print the local copy's path instead, and quote its lines.
+fn sysroot_without_sources(rustc: &OsStr, scratch: &Path) -> anyhow::Result<PathBuf> {
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .with_context(|| format!("running {} --print sysroot", rustc.to_string_lossy()))?;
+    if !output.status.success() {
+        bail!(
+            "{} --print sysroot failed: {}",
+            rustc.to_string_lossy(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let real = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let sysroot = scratch.join("sysroot");
+    let rustlib = sysroot.join("lib").join("rustlib");
+    std::fs::create_dir_all(&rustlib).with_context(|| format!("creating {}", rustlib.display()))?;
+    let real_rustlib = real.join("lib").join("rustlib");
+    let entries = std::fs::read_dir(&real_rustlib)
+        .with_context(|| format!("listing {}", real_rustlib.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("listing {}", real_rustlib.display()))?;
+        if entry.file_name() != "src" {
+            let link = rustlib.join(entry.file_name());
+            std::os::unix::fs::symlink(entry.path(), &link)
+                .with_context(|| format!("linking {}", link.display()))?;
+        }
+    }
+    Ok(sysroot)
 }
 
 impl RustcReport {
@@ -155,6 +198,15 @@ mod tests {
             report.messages.starts_with(
                 "error[E0499]: cannot borrow `users_searched` as mutable more than once at a time\n  --> shared_counter_race.rs:"
             ),
+            "{}",
+            report.messages
+        );
+        // With or without rust-src installed, the note into std reads the same.
+        assert!(
+            report.messages.contains("\n  --> /rustc/")
+                && report
+                    .messages
+                    .contains("/library/std/src/thread/scoped.rs:"),
             "{}",
             report.messages
         );
