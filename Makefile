@@ -27,7 +27,7 @@ CELL_TIMEOUT ?= 600
 RUNS ?= 20
 BENCH_RUNS ?= 3
 
-.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough bench-serving clean
+.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -39,6 +39,7 @@ help:
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, and the runs' overhead"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
 	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer"
+	@echo "make repeat-notebook NOTEBOOK=notebooks/NN-name.ipynb  the same for any one notebook"
 
 # --- setup -------------------------------------------------------------------
 
@@ -112,6 +113,11 @@ bench: $(STAMPS)/tools
 
 repeat-walkthrough: setup
 	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) notebooks/01-asyncio-walkthrough.ipynb
+
+NOTEBOOK ?= notebooks/02-beyond-the-post.ipynb
+
+repeat-notebook: setup
+	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) $(NOTEBOOK)
 
 bench-walkthrough: setup
 	$(PY) tools/bench_walkthrough.py --timeout $(CELL_TIMEOUT)

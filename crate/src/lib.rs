@@ -7,6 +7,8 @@
 //!
 //! # Layout
 //!
+//! The post itself (notebook 01), and the pieces every notebook uses:
+//!
 //! - [`workloads`]: the post's functions, [`find_users_sync`],
 //!   [`find_users_async`], [`process_sync`] and [`process_async`], printing the
 //!   post's lines word for word.
@@ -23,11 +25,35 @@
 //!   unawaited future as a value instead of failing the cell.
 //! - [`listing`]: [`source_of`], the crate's own source of a function, so a
 //!   notebook shows the code that actually runs.
-//! - [`scale`]: the searches at scale: N one-second searches gathered,
-//!   spawned or on threads ([`scale::Mode`]), timed and measured; behind the
-//!   `scale` example, `make bench` and notebook 03's live [`scale::sweep`].
+//!
+//! What the post leaves out (notebook 02):
+//!
+//! - [`blocking`]: [`find_users_blocking`], an async function that blocks its
+//!   thread, and [`find_users_spawn_blocking`], which moves the blocking onto
+//!   tokio's blocking pool.
+//! - [`cpu`]: a fixed busy loop gathered on one task and spawned as tasks,
+//!   [`compare_cpu_bound`]: concurrency is not parallelism.
+//! - [`single_thread`]: [`on_one_thread`], a future run on a current-thread
+//!   runtime.
+//! - [`cancel`]: [`process_timeout`] and [`process_race`]: dropping a future
+//!   cancels it.
+//! - [`threads`]: [`process_threads`], the searches on scoped threads, and
+//!   [`count_on_threads`], a shared counter that is safe.
+//! - [`compiler`]: [`rustc_says`], the real compiler's message on a snippet in
+//!   `crate/snippets/` that must not compile.
+//! - [`spawn_trap`]: [`two_cells`], a spawned task that outlives its cell, and
+//!   the rule that prevents it.
+//!
+//! At scale (notebook 03):
+//!
+//! - [`scale`]: N one-second searches gathered, spawned or on threads
+//!   ([`scale::Mode`]), timed and measured; behind the `scale` example,
+//!   `make bench` and the notebook's live [`scale::sweep`].
 //! - [`scale_report`]: `make bench`'s results file as a table and log-log
 //!   charts ([`ScaleResults`]).
+//!
+//! LLM serving (notebook 04):
+//!
 //! - [`mock_llm`]: [`MockLlm`], a stand-in LLM API over HTTP on 127.0.0.1
 //!   (axum), with latencies, streaming, RAG stages and seeded [`Faults`]
 //!   ([`faults`]).
@@ -36,7 +62,7 @@
 //!   connection, for the serving layer.
 //! - [`retry`]: [`with_retries`], a per-attempt timeout and retries with
 //!   backoff.
-//! - [`llm_runs`]: notebook 04's runs against the mock LLM, [`measure`]d and
+//! - [`llm_runs`]: the notebook's runs against the mock LLM, [`measure`]d and
 //!   drawn as timelines.
 //! - [`serving`]: [`ServingLayer`], an endpoint on one thread in front of the
 //!   LLM; [`load_test`](mod@load_test): [`load_test()`], many clients asking
@@ -46,12 +72,28 @@
 //! - [`own_runtime`]: [`on_own_runtime`], a tokio runtime per notebook cell,
 //!   since evcxr's shared one cannot run tasks spawned from later cells.
 
-pub mod api_error;
 pub mod console;
 pub mod display;
-pub mod faults;
 pub mod gather;
 pub mod listing;
+pub mod timeline;
+pub mod timeline_chart;
+pub mod timing;
+pub mod workloads;
+
+pub mod blocking;
+pub mod cancel;
+pub mod compiler;
+pub mod cpu;
+pub mod single_thread;
+pub mod spawn_trap;
+pub mod threads;
+
+pub mod scale;
+pub mod scale_report;
+
+pub mod api_error;
+pub mod faults;
 pub mod llm_channel;
 pub mod llm_client;
 pub mod llm_runs;
@@ -60,13 +102,7 @@ pub mod loopback;
 pub mod mock_llm;
 pub mod own_runtime;
 pub mod retry;
-pub mod scale;
-pub mod scale_report;
 pub mod serving;
-pub mod timeline;
-pub mod timeline_chart;
-pub mod timing;
-pub mod workloads;
 
 pub use console::{capture, capture_future, say};
 pub use display::{FutureDisplay, describe_future};
@@ -90,3 +126,14 @@ pub use serving::{ServingLayer, serve_under_load};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};
+
+pub use blocking::{
+    find_users_blocking, find_users_spawn_blocking, process_blocking, process_spawn_blocking,
+};
+pub use cancel::{Winner, process_race, process_timeout};
+pub use compiler::{RustcReport, RustcReportDisplay, rustc_says, snippet};
+pub use cpu::{CpuComparison, busy_work, compare_cpu_bound};
+pub use single_thread::{on_one_thread, runtime_workers};
+pub use spawn_trap::{CellEnding, two_cells};
+pub use threads::{count_on_threads, process_threads};
+pub use timeline::carry_fn;

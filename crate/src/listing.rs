@@ -17,6 +17,11 @@ const SOURCES: &[(&str, &str)] = &[
     ("llm_runs.rs", include_str!("llm_runs.rs")),
     ("retry.rs", include_str!("retry.rs")),
     ("serving.rs", include_str!("serving.rs")),
+    ("blocking.rs", include_str!("blocking.rs")),
+    ("cpu.rs", include_str!("cpu.rs")),
+    ("cancel.rs", include_str!("cancel.rs")),
+    ("threads.rs", include_str!("threads.rs")),
+    ("spawn_trap.rs", include_str!("spawn_trap.rs")),
 ];
 
 /// A function's source text, with its doc comment.

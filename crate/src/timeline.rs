@@ -206,6 +206,14 @@ impl<F: Future> Future for CarriedFuture<F> {
     }
 }
 
+/// Wraps a closure so that it joins the recording active where it was
+/// created, on whatever thread it later runs: use it for spawned threads, as
+/// [`carry`] is used for spawned tasks.
+pub fn carry_fn<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
+    let recorder = CURRENT.with_borrow(Clone::clone);
+    move || with_recorder(recorder, work)
+}
+
 /// Starts a row of the active recording, named by `name` (called only when a
 /// recording is active). The row's whole life becomes a [`SpanKind::Call`]
 /// span when it is dropped.
