@@ -40,12 +40,19 @@ fn caption(timeline: &Timeline) -> String {
 
 /// Renders the timeline as an SVG document.
 pub fn timeline_svg(timeline: &Timeline) -> String {
-    let rows = timeline.tasks.len().max(1) as u32;
-    let height = 80 + ROW_HEIGHT * rows;
+    let height = 80 + ROW_HEIGHT * bands(timeline);
     let mut svg = String::new();
     draw(timeline, &mut svg, (WIDTH, height))
         .expect("drawing into a String cannot fail for a well-formed timeline");
     svg
+}
+
+/// Horizontal bands of the chart: one per row, and at least two. plotters maps
+/// a segmented axis over the one-point range 0..0 onto a single pixel, which
+/// would draw a lone row's bars with no height; with two bands, a one-row
+/// chart shows its row on top and an empty band below.
+fn bands(timeline: &Timeline) -> u32 {
+    timeline.tasks.len().max(2) as u32
 }
 
 fn draw<'a>(
@@ -55,7 +62,7 @@ fn draw<'a>(
 ) -> Result<(), Box<dyn std::error::Error + 'a>> {
     let root = SVGBackend::with_string(svg, size).into_drawing_area();
     root.fill(&WHITE)?;
-    let rows = timeline.tasks.len().max(1) as u32;
+    let rows = bands(timeline);
     let mut chart = ChartBuilder::on(&root)
         .caption(caption(timeline), ("sans-serif", 18))
         .margin(10)

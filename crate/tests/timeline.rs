@@ -128,3 +128,21 @@ fn an_empty_recording_renders_a_labelled_empty_chart() {
         Some("nothing: no spans recorded")
     );
 }
+
+/// A chart with a single row draws its bars with a positive height.
+#[tokio::test(start_paused = true)]
+async fn a_one_row_chart_draws_its_bars() {
+    let timeline = recorded_searches("one search", &[2]).await;
+    let svg = timeline_chart::timeline_svg(&timeline);
+    let heights: Vec<f64> = svg
+        .split("<rect")
+        .skip(2) // before the first rect, and the background
+        .filter_map(|rect| {
+            let after = rect.split("height=\"").nth(1)?;
+            after.split('"').next()?.parse().ok()
+        })
+        .collect();
+    assert_eq!(heights.len(), 3, "one call band and two steps: {svg}");
+    assert!(heights.iter().all(|&height| height > 0.0), "{heights:?}");
+    assert!(svg.contains("find_users(2)"), "the row is labelled");
+}
