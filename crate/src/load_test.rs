@@ -21,8 +21,10 @@ use hyper::header::{CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::sync::Barrier;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -90,12 +92,35 @@ pub async fn load_test(addr: SocketAddr, connections: usize) -> LoadReport {
     let opened = spawn_all((0..connections).map(|_| open(addr))).await;
     let connect = opening.elapsed();
 
+    // Every client builds its request, then waits at the barrier with the
+    // others; the clock starts when the last one is ready, so it measures the
+    // server, not the spawning of thousands of client tasks.
+    let ready = opened.iter().filter(|opened| opened.is_ok()).count();
+    let start_line = Arc::new(Barrier::new(ready + 1));
+    let clients: Vec<_> = opened
+        .into_iter()
+        .enumerate()
+        .filter_map(|(n, opened)| {
+            let connection = opened.ok()?;
+            let start_line = Arc::clone(&start_line);
+            Some(tokio::spawn(async move {
+                let request = question_request(addr, n)?;
+                start_line.wait().await;
+                ask(connection, addr, request).await
+            }))
+        })
+        .collect();
+    start_line.wait().await;
     let started = Instant::now();
-    let requests = spawn_all(opened.into_iter().enumerate().filter_map(|(n, opened)| {
-        let connection = opened.ok()?;
-        Some(ask(connection, addr, n))
-    }))
-    .await;
+    let mut requests = Vec::with_capacity(clients.len());
+    for client in clients {
+        requests.push(
+            client
+                .await
+                .context("a load-test client panicked")
+                .and_then(|output| output),
+        );
+    }
 
     let mut errors = connections - requests.len();
     let mut latencies = Vec::with_capacity(connections);
@@ -164,20 +189,24 @@ async fn open(addr: SocketAddr) -> anyhow::Result<OpenConnection> {
     Ok(OpenConnection { sender, driver })
 }
 
+/// The `POST /ask` request of client `n`.
+fn question_request(addr: SocketAddr, n: usize) -> anyhow::Result<hyper::Request<Full<Bytes>>> {
+    let body = serde_json::to_vec(&Question {
+        question: format!("question {n}"),
+    })?;
+    Ok(hyper::Request::post("/ask")
+        .header(HOST, addr.to_string())
+        .header(CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))?)
+}
+
 /// Sends one question on its own connection; when its answer came, its
 /// latency, and the connection, still open.
 async fn ask(
     mut connection: OpenConnection,
     addr: SocketAddr,
-    n: usize,
+    request: hyper::Request<Full<Bytes>>,
 ) -> anyhow::Result<(Instant, Duration, OpenConnection)> {
-    let body = serde_json::to_vec(&Question {
-        question: format!("question {n}"),
-    })?;
-    let request = hyper::Request::post("/ask")
-        .header(HOST, addr.to_string())
-        .header(CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))?;
     let sent = Instant::now();
     let response = connection
         .sender
