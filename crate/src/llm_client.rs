@@ -115,17 +115,9 @@ impl LlmClient {
             max_tokens,
             stream: true,
         };
-        let response = self
-            .http
-            .post(&url)
-            .json(&request)
-            .send()
-            .await
-            .with_context(|| format!("POST {url}"))?;
-        let response = success(response)
-            .await
-            .with_context(|| format!("POST {url}"))?;
-        let tokens = response
+        let tokens = self
+            .send(&url, &request)
+            .await?
             .bytes_stream()
             .eventsource()
             .map_err(move |error| anyhow!("POST {url}: reading the event stream: {error}"))
@@ -168,20 +160,26 @@ impl LlmClient {
         body: &B,
     ) -> anyhow::Result<R> {
         let url = self.url(path);
+        self.send(&url, body)
+            .await?
+            .json()
+            .await
+            .with_context(|| format!("POST {url}: reading the JSON answer"))
+    }
+
+    /// Posts `body` as JSON to `url`; the response if its status is a
+    /// success, else an error naming the URL and the cause.
+    async fn send(&self, url: &str, body: &impl Serialize) -> anyhow::Result<reqwest::Response> {
         let response = self
             .http
-            .post(&url)
+            .post(url)
             .json(body)
             .send()
             .await
             .with_context(|| format!("POST {url}"))?;
-        let response = success(response)
+        success(response)
             .await
-            .with_context(|| format!("POST {url}"))?;
-        response
-            .json()
-            .await
-            .with_context(|| format!("POST {url}: reading the JSON answer"))
+            .with_context(|| format!("POST {url}"))
     }
 }
 
