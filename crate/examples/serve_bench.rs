@@ -92,21 +92,6 @@ fn ensure_open_files(needed: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// glibc gives each thread but the main one a heap that grows and shrinks a
-/// little at a time, with an `mprotect` call each time. The serving layer's
-/// thread allocates for thousands of requests at once, and those calls took a
-/// fifth of the benchmark's CPU time. Growing in large steps and never
-/// trimming makes them rare.
-fn tune_malloc() {
-    const STEP: libc::c_int = 256 << 20;
-    // SAFETY: mallopt only sets allocator parameters; called before any
-    // other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_TOP_PAD, STEP);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 * STEP);
-    }
-}
-
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -115,7 +100,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tune_malloc();
     let needed = args.connections as u64 * FDS_PER_CONNECTION + FDS_SPARE;
     if let Err(problem) = ensure_open_files(needed) {
         eprintln!("serve_bench: {problem}");

@@ -7,29 +7,35 @@
 //! clients' connections, the whole budget of the benchmark's process. Over
 //! HTTP/2 the calls are streams of one connection.
 //!
-//! It speaks hyper's HTTP/2 client directly rather than going through
-//! [`LlmClient`](crate::LlmClient) (reqwest): on the serving layer's single
-//! thread, reqwest's per-request work (parsing the URL, checking out a pooled
-//! connection, its middleware) was a large share of each call's cost.
+//! It speaks HTTP/2 through the `h2` crate (hyper's own HTTP/2 layer)
+//! directly. On the serving layer's single thread every microsecond per call
+//! counts: reqwest ([`LlmClient`](crate::LlmClient)) parses the URL and checks
+//! out a pooled connection per call, and hyper's client adds a channel hop and
+//! a spawned task per call on top of `h2`.
 
 use crate::api_error::ErrorBody;
 use crate::llm_client::HttpStatusError;
 use crate::mock_llm::{Completion, CompletionRequest};
 use anyhow::Context;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http2;
-use hyper::header::{CONTENT_TYPE, HOST};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Request, Uri};
+use bytes::{Bytes, BytesMut};
+use h2::client::SendRequest;
 use std::net::SocketAddr;
 use tokio::net::TcpStream;
+
+/// How much answer data the LLM may send before the channel has read it: on
+/// the connection, enough for every answer of the largest load benchmark; per
+/// call, far more than one answer.
+const CONNECTION_WINDOW: u32 = 16 << 20;
+const STREAM_WINDOW: u32 = 1 << 20;
 
 /// One HTTP/2 connection to an LLM server. Cloning it is cheap: clones send
 /// their requests as further streams of the same connection.
 #[derive(Debug, Clone)]
 pub struct LlmChannel {
-    sender: http2::SendRequest<Full<Bytes>>,
-    addr: SocketAddr,
+    sender: SendRequest<Bytes>,
+    completions: Uri,
 }
 
 impl LlmChannel {
@@ -41,41 +47,32 @@ impl LlmChannel {
             .await
             .with_context(|| format!("connecting to the LLM at {addr}"))?;
         stream.set_nodelay(true)?;
-        let (sender, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+        let (sender, connection) = h2::client::Builder::new()
+            .initial_connection_window_size(CONNECTION_WINDOW)
+            .initial_window_size(STREAM_WINDOW)
+            .handshake(stream)
             .await
             .with_context(|| format!("HTTP/2 handshake with the LLM at {addr}"))?;
         tokio::spawn(async move {
-            // A broken connection fails the requests on it; they report it.
+            // A broken connection fails the calls on it; they report it.
             let _ = connection.await;
         });
-        Ok(Self { sender, addr })
+        let completions = format!("http://{addr}/v1/completions")
+            .parse()
+            .context("the completions URL")?;
+        Ok(Self {
+            sender,
+            completions,
+        })
     }
 
     /// Asks for a completion of `prompt` and waits for the whole answer.
     pub async fn complete(&self, prompt: &str, max_tokens: u32) -> anyhow::Result<Completion> {
-        let url = format!("http://{}/v1/completions", self.addr);
-        let body = serde_json::to_vec(&CompletionRequest {
-            prompt: prompt.to_owned(),
-            max_tokens,
-            stream: false,
-        })?;
-        let request = hyper::Request::post(&url)
-            .header(HOST, self.addr.to_string())
-            .header(CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body)))?;
-        let response = self
-            .sender
-            .clone()
-            .send_request(request)
+        let url = &self.completions;
+        let (status, body) = self
+            .post(prompt, max_tokens)
             .await
             .with_context(|| format!("POST {url}"))?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .with_context(|| format!("POST {url}: reading the answer"))?
-            .to_bytes();
         if !status.is_success() {
             let message = serde_json::from_slice::<ErrorBody>(&body)
                 .map(|body| body.error)
@@ -85,5 +82,33 @@ impl LlmChannel {
         }
         serde_json::from_slice(&body)
             .with_context(|| format!("POST {url}: reading the JSON answer"))
+    }
+
+    /// Sends the completion request as a new stream and reads the whole
+    /// answer.
+    async fn post(
+        &self,
+        prompt: &str,
+        max_tokens: u32,
+    ) -> anyhow::Result<(axum::http::StatusCode, Bytes)> {
+        let body = serde_json::to_vec(&CompletionRequest {
+            prompt: prompt.to_owned(),
+            max_tokens,
+            stream: false,
+        })?;
+        let request = Request::post(self.completions.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(())?;
+        let mut sender = self.sender.clone().ready().await?;
+        let (response, mut request_body) = sender.send_request(request, false)?;
+        request_body.send_data(Bytes::from(body), true)?;
+        let (parts, mut answer) = response.await?.into_parts();
+        let mut bytes = BytesMut::new();
+        while let Some(chunk) = answer.data().await {
+            let chunk = chunk?;
+            answer.flow_control().release_capacity(chunk.len())?;
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((parts.status, bytes.freeze()))
     }
 }

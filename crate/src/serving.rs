@@ -78,7 +78,7 @@ impl ServingLayer {
                 runtime.block_on(async move {
                     let server = async {
                         let llm = LlmChannel::connect(llm_addr).await?;
-                        LoopbackServer::start(router(llm)).await
+                        LoopbackServer::start_http1(router(llm)).await
                     };
                     match server.await {
                         Ok(server) => {

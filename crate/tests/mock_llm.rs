@@ -461,4 +461,16 @@ async fn the_serving_layer_reports_a_failing_llm_as_a_502() {
         "{}",
         body.error
     );
+    let report = load_test(serving.addr(), 5).await;
+    assert_eq!((report.connections, report.errors), (5, 5));
+}
+
+#[tokio::test]
+async fn a_load_test_counts_clients_that_cannot_connect_as_errors() {
+    let closed = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        listener.local_addr().unwrap()
+    };
+    let report = load_test(closed, 3).await;
+    assert_eq!((report.connections, report.errors), (3, 3));
 }
