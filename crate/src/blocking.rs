@@ -95,7 +95,7 @@ pub async fn process_spawn_blocking() -> Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::SpanKind;
+    use crate::workloads::assert_searches_ran_side_by_side;
     use crate::workloads::find_users_async;
     use std::future::Future;
     use std::pin::Pin;
@@ -154,34 +154,6 @@ mod tests {
     #[tokio::test]
     async fn spawn_blocking_searches_overlap_and_print_search_by_search() {
         let (timeline, lines) = capture_future(process_spawn_blocking()).await;
-        let first_steps: Vec<_> = timeline
-            .tasks
-            .iter()
-            .map(|task| {
-                timeline
-                    .spans_of(task)
-                    .find(|span| span.kind == SpanKind::Step)
-                    .expect("every search records a step")
-            })
-            .collect();
-        assert_eq!(first_steps.len(), 3);
-        let last_start = first_steps.iter().map(|span| span.start).max();
-        let first_end = first_steps.iter().map(|span| span.end).min();
-        assert!(last_start < first_end, "{first_steps:?}");
-        assert_eq!(
-            lines[..lines.len() - 1],
-            [
-                "1th user is being searched out of 3 people...",
-                "2th user is being searched out of 3 people...",
-                "3th user is being searched out of 3 people...",
-                "Total 3 people have been searched!",
-                "1th user is being searched out of 2 people...",
-                "2th user is being searched out of 2 people...",
-                "Total 2 people have been searched!",
-                "1th user is being searched out of 1 people...",
-                "Total 1 people have been searched!",
-            ]
-        );
-        assert!(lines[9].starts_with(" >>> total time taken for spawn_blocking process: "));
+        assert_searches_ran_side_by_side(&timeline, &lines, "spawn_blocking process");
     }
 }

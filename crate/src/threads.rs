@@ -77,7 +77,7 @@ pub fn count_on_threads() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::SpanKind;
+    use crate::workloads::assert_searches_ran_side_by_side;
 
     #[test]
     fn the_atomic_counter_counts_every_increment() {
@@ -93,33 +93,6 @@ mod tests {
         let (timeline, lines) = capture(process_threads);
         let tasks: Vec<&str> = timeline.tasks.iter().map(|task| &**task).collect();
         assert_eq!(tasks, ["find_users(3)", "find_users(2)", "find_users(1)"]);
-        let first_steps: Vec<_> = timeline
-            .tasks
-            .iter()
-            .filter_map(|task| {
-                timeline
-                    .spans_of(task)
-                    .find(|span| span.kind == SpanKind::Step)
-            })
-            .collect();
-        assert_eq!(first_steps.len(), 3);
-        let last_start = first_steps.iter().map(|span| span.start).max();
-        let first_end = first_steps.iter().map(|span| span.end).min();
-        assert!(last_start < first_end, "{first_steps:?}");
-        assert_eq!(
-            lines[..9],
-            [
-                "1th user is being searched out of 3 people...",
-                "2th user is being searched out of 3 people...",
-                "3th user is being searched out of 3 people...",
-                "Total 3 people have been searched!",
-                "1th user is being searched out of 2 people...",
-                "2th user is being searched out of 2 people...",
-                "Total 2 people have been searched!",
-                "1th user is being searched out of 1 people...",
-                "Total 1 people have been searched!",
-            ]
-        );
-        assert!(lines[9].starts_with(" >>> total time taken for threads process: "));
+        assert_searches_ran_side_by_side(&timeline, &lines, "threads process");
     }
 }

@@ -76,3 +76,45 @@ pub async fn process_async() -> Timeline {
     .await;
     timeline
 }
+
+/// Checks a run of the three searches (3, 2 and 1 users) each on a thread of
+/// its own: their first steps overlap (each starts before any of them ends),
+/// and since a search prints all its lines without waiting on the others, the
+/// lines come out search by search, then the `total_label` timing line.
+#[cfg(test)]
+pub(crate) fn assert_searches_ran_side_by_side(
+    timeline: &Timeline,
+    lines: &[String],
+    total_label: &str,
+) {
+    use crate::timeline::SpanKind;
+    let first_steps: Vec<_> = timeline
+        .tasks
+        .iter()
+        .filter_map(|task| {
+            timeline
+                .spans_of(task)
+                .find(|span| span.kind == SpanKind::Step)
+        })
+        .collect();
+    assert_eq!(first_steps.len(), 3, "every search records a step");
+    let last_start = first_steps.iter().map(|span| span.start).max();
+    let first_end = first_steps.iter().map(|span| span.end).min();
+    assert!(last_start < first_end, "{first_steps:?}");
+    assert_eq!(
+        lines[..9],
+        [
+            "1th user is being searched out of 3 people...",
+            "2th user is being searched out of 3 people...",
+            "3th user is being searched out of 3 people...",
+            "Total 3 people have been searched!",
+            "1th user is being searched out of 2 people...",
+            "2th user is being searched out of 2 people...",
+            "Total 2 people have been searched!",
+            "1th user is being searched out of 1 people...",
+            "Total 1 people have been searched!",
+        ]
+    );
+    let total = format!(" >>> total time taken for {total_label}: ");
+    assert!(lines[9].starts_with(&total), "{}", lines[9]);
+}
