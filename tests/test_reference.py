@@ -19,7 +19,10 @@ SECONDS = re.compile(r"(total time taken for a?sync process: )\d+\.\d+$")
 CORRECTED_LABEL = ("for async process", "for sync process")
 
 
-TIMELINES = {"let sync_run = process_sync();": "sync_run", "let async_run = process_async().await;": "async_run"}
+TIMELINES = {
+    "let sync_run: Timeline = process_sync();": "sync_run",
+    "let async_run: Timeline = process_async().await;": "async_run",
+}
 
 
 def code_cells(path):

@@ -4,7 +4,8 @@
 JUPYTER_PATH is set (the Makefile points it into .venv), so the user's own
 Jupyter directory is never touched. We then add EVCXR_TMPDIR to the kernel's
 environment, so JupyterLab started any way from this venv reuses the warm
-build directory too.
+build directory too, and start the kernel through tools/evcxr_kernel.sh,
+which gives it the workspace's locked dependency versions.
 
     register_kernel.py PATH_TO_EVCXR_JUPYTER
 """
@@ -25,6 +26,7 @@ def main() -> int:
     subprocess.run([evcxr, "--install"], check=True, stdout=subprocess.DEVNULL)
     kernel_json = Path(jupyter_path) / "kernels" / "rust" / "kernel.json"
     spec = json.loads(kernel_json.read_text())
+    spec["argv"] = [str(Path(__file__).with_name("evcxr_kernel.sh")), *spec["argv"]]
     spec["env"] = {"EVCXR_TMPDIR": tmpdir}
     kernel_json.write_text(json.dumps(spec, indent=2) + "\n")
     Path(tmpdir).mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,30 @@ impl<F: Future> FutureDisplay for F {
     }
 }
 
+/// Shows any `Debug` value as evcxr itself would, one compile sooner.
+///
+/// For a cell ending in a value, evcxr first compiles a call to
+/// `evcxr_display` and, when the value has none, compiles the cell a second
+/// time printing its `Debug` form: a `"sync"` or a `42` costs two builds.
+/// With this trait in scope the first build succeeds and prints the same
+/// text.
+///
+/// Its method takes `&mut self` so that it is found last: Rust looks for a
+/// method taking `self`, then `&self`, then `&mut self`, so every richer
+/// `evcxr_display` (inherent, or a trait's such as [`FutureDisplay`]) wins
+/// over it. A cell ending in a variable that is not `mut` cannot lend it
+/// mutably; there evcxr falls back to its second build, as before.
+pub trait DebugDisplay {
+    /// Shows the value's `Debug` form as the cell's plain-text result.
+    fn evcxr_display(&mut self);
+}
+
+impl<T: std::fmt::Debug + ?Sized> DebugDisplay for T {
+    fn evcxr_display(&mut self) {
+        emit_to_notebook(&[("text/plain", &format!("{self:?}"))]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +112,26 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("Output = u8, state unknown>"), "{text}");
+    }
+
+    #[test]
+    fn a_richer_display_wins_over_the_debug_form() {
+        use std::cell::Cell;
+        thread_local!(static SHOWN: Cell<&'static str> = const { Cell::new("") });
+
+        #[derive(Debug)]
+        struct Rich;
+        trait RichDisplay {
+            fn evcxr_display(&self);
+        }
+        impl RichDisplay for Rich {
+            fn evcxr_display(&self) {
+                SHOWN.set("rich");
+            }
+        }
+
+        // Both traits are in scope; the `&self` method is found first.
+        (Rich).evcxr_display();
+        assert_eq!(SHOWN.get(), "rich");
     }
 }

@@ -22,7 +22,11 @@
 //! - [`timeline_chart`]: draws a [`Timeline`] as SVG (plotters) and as text.
 //! - [`console`]: where workload lines go: stdout, or a capture for tests.
 //! - [`display`]: notebook outputs, among them [`FutureDisplay`], which shows an
-//!   unawaited future as a value instead of failing the cell.
+//!   unawaited future as a value instead of failing the cell, and
+//!   [`DebugDisplay`], which saves evcxr a second compile for plain values.
+//! - [`kernel`]: [`later`] and [`create_task`], a future kept unstarted in a
+//!   variable and a task that runs on between cells, despite every cell
+//!   having its own copy of tokio.
 //! - [`listing`]: [`source_of`], the crate's own source of a function, so a
 //!   notebook shows the code that actually runs.
 //!
@@ -41,8 +45,6 @@
 //!   [`count_on_threads`], a shared counter that is safe.
 //! - [`compiler`]: [`rustc_says`], the real compiler's message on a snippet in
 //!   `crate/snippets/` that must not compile.
-//! - [`spawn_trap`]: [`two_cells`], a spawned task that outlives its cell, and
-//!   the rule that prevents it.
 //!
 //! At scale (notebook 03):
 //!
@@ -71,10 +73,14 @@
 //!   and stops when dropped; [`api_error`]: their JSON error answers.
 //! - [`own_runtime`]: [`on_own_runtime`], a tokio runtime per notebook cell,
 //!   since evcxr's shared one cannot run tasks spawned from later cells.
+//!
+//! Notebook 04's modules need the `llm` feature, which brings the HTTP stack
+//! (axum, hyper, h2, reqwest); notebooks 01-03 load the crate without it.
 
 pub mod console;
 pub mod display;
 pub mod gather;
+pub mod kernel;
 pub mod listing;
 pub mod timeline;
 pub mod timeline_chart;
@@ -86,42 +92,61 @@ pub mod cancel;
 pub mod compiler;
 pub mod cpu;
 pub mod single_thread;
-pub mod spawn_trap;
 pub mod threads;
 
 pub mod scale;
 pub mod scale_report;
 
+#[cfg(feature = "llm")]
 pub mod api_error;
+#[cfg(feature = "llm")]
 pub mod faults;
+#[cfg(feature = "llm")]
 pub mod llm_channel;
+#[cfg(feature = "llm")]
 pub mod llm_client;
+#[cfg(feature = "llm")]
 pub mod llm_runs;
+#[cfg(feature = "llm")]
 pub mod load_test;
+#[cfg(feature = "llm")]
 pub mod loopback;
+#[cfg(feature = "llm")]
 pub mod mock_llm;
 pub mod own_runtime;
+#[cfg(feature = "llm")]
 pub mod retry;
+#[cfg(feature = "llm")]
 pub mod serving;
 
 pub use console::{capture, capture_future, say};
-pub use display::{FutureDisplay, describe_future};
+pub use display::{DebugDisplay, FutureDisplay, describe_future};
+#[cfg(feature = "llm")]
 pub use faults::{Fate, Faults};
 pub use gather::gather;
+pub use kernel::{Later, LaterRun, Task, create_task, later};
 pub use listing::{Listing, ListingDisplay, source_of};
+#[cfg(feature = "llm")]
 pub use llm_channel::LlmChannel;
+#[cfg(feature = "llm")]
 pub use llm_client::{HttpStatusError, LlmClient};
+#[cfg(feature = "llm")]
 pub use llm_runs::{
     MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
     ask_with_retries, measure, prompts, rag_answer, stream_answer,
 };
+#[cfg(feature = "llm")]
 pub use load_test::{LoadReport, load_test};
+#[cfg(feature = "llm")]
 pub use loopback::LoopbackServer;
+#[cfg(feature = "llm")]
 pub use mock_llm::{Completion, MockLlm, MockLlmServer, ServerStats, StageLatencies};
 pub use own_runtime::on_own_runtime;
+#[cfg(feature = "llm")]
 pub use retry::{Retried, RetryPolicy, with_retries};
 pub use scale::{Mode, sweep};
 pub use scale_report::ScaleResults;
+#[cfg(feature = "llm")]
 pub use serving::{ServingLayer, serve_under_load};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
@@ -134,6 +159,5 @@ pub use cancel::{Winner, process_race, process_timeout};
 pub use compiler::{RustcReport, RustcReportDisplay, rustc_says, snippet};
 pub use cpu::{CpuComparison, busy_work, compare_cpu_bound};
 pub use single_thread::{on_one_thread, runtime_workers};
-pub use spawn_trap::{CellEnding, two_cells};
 pub use threads::{count_on_threads, process_threads};
 pub use timeline::carry_fn;

@@ -21,7 +21,6 @@ const SOURCES: &[(&str, &str)] = &[
     ("cpu.rs", include_str!("cpu.rs")),
     ("cancel.rs", include_str!("cancel.rs")),
     ("threads.rs", include_str!("threads.rs")),
-    ("spawn_trap.rs", include_str!("spawn_trap.rs")),
 ];
 
 /// A function's source text, with its doc comment.
