@@ -252,9 +252,12 @@ async fn serve(
                     // version before any of hyper's timers runs, so a client
                     // that never sends a byte would be held forever. Wait for
                     // them here, as long as a whole head may take.
+                    // (`readable()` may report a fresh socket ready before
+                    // any byte came; `peek` waits for a byte, or the end.)
+                    let mut first = [0u8; 1];
                     tokio::select! {
-                        first = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.readable()) => {
-                            if !matches!(first, Ok(Ok(()))) {
+                        peeked = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)) => {
+                            if !matches!(peeked, Ok(Ok(1..))) {
                                 return;
                             }
                         }
