@@ -284,7 +284,9 @@ fn a_waker_kept_past_the_gather_keeps_its_memory_until_dropped() {
         .take()
         .expect("the child kept its waker");
     waker.wake_by_ref();
-    waker.clone().wake();
+    // An owned clone, woken by value: the path that gives up its count.
+    let clone = waker.clone();
+    clone.wake();
     drop(waker);
     let left = live_blocks() - before;
     figure(
