@@ -26,8 +26,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const REQUESTS: usize = 100_000;
 /// Sequential requests share a kept-alive connection, a fresh one every
@@ -169,15 +167,17 @@ fn answer_length(buffer: &[u8]) -> Option<(u16, usize)> {
 }
 
 /// Sends one request on a kept-alive connection and reads its whole answer;
-/// returns its status. Blocking: the sequential client needs no runtime, so
-/// the time goes to the server.
-fn exchange_blocking(
-    stream: &mut std::net::TcpStream,
-    request: &[u8],
-    buffer: &mut Vec<u8>,
-) -> u16 {
-    use std::io::{Read, Write};
+/// returns its status. Blocking: the clients need no runtime, so that the
+/// two cores go to the server as far as possible.
+fn exchange(stream: &mut std::net::TcpStream, request: &[u8], buffer: &mut Vec<u8>) -> u16 {
+    use std::io::Write;
     stream.write_all(request).expect("the request is sent");
+    receive(stream, buffer)
+}
+
+/// Reads one whole answer; returns its status.
+fn receive(stream: &mut std::net::TcpStream, buffer: &mut Vec<u8>) -> u16 {
+    use std::io::Read;
     buffer.clear();
     let mut chunk = [0u8; 4096];
     loop {
@@ -185,24 +185,6 @@ fn exchange_blocking(
         assert!(read > 0, "the server closed a kept-alive connection");
         buffer.extend_from_slice(&chunk[..read]);
         if let Some((status, _)) = answer_length(buffer) {
-            return status;
-        }
-    }
-}
-
-/// The same on the runtime, for the concurrent waves.
-async fn exchange(stream: &mut TcpStream, request: &[u8]) -> u16 {
-    stream
-        .write_all(request)
-        .await
-        .expect("the request is sent");
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let read = stream.read(&mut chunk).await.expect("the answer arrives");
-        assert!(read > 0, "the server closed a kept-alive connection");
-        buffer.extend_from_slice(&chunk[..read]);
-        if let Some((status, _)) = answer_length(&buffer) {
             return status;
         }
     }
@@ -221,10 +203,10 @@ fn sequential(addr: SocketAddr, heap: SocketAddr, pid: u32) -> (Memory, Memory) 
         stream.set_nodelay(true).unwrap();
         for index in 0..PER_CONNECTION {
             if index % 2 == 0 {
-                assert_eq!(exchange_blocking(&mut stream, health, &mut buffer), 200);
+                assert_eq!(exchange(&mut stream, health, &mut buffer), 200);
             } else {
                 let rejected = completion(index, 0);
-                assert_eq!(exchange_blocking(&mut stream, &rejected, &mut buffer), 422);
+                assert_eq!(exchange(&mut stream, &rejected, &mut buffer), 422);
             }
         }
         drop(stream);
@@ -238,48 +220,46 @@ fn sequential(addr: SocketAddr, heap: SocketAddr, pid: u32) -> (Memory, Memory) 
 const HEALTH_KEPT_ALIVE: &[u8] = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 /// Waves of [`WAVE`] completions at once, each answered after 20 ms, over
-/// [`WAVE`] kept-alive connections that are replaced every ten waves. The
-/// first wave has connections of its own, closed before the memory is
-/// measured, so that both measurements are taken with no connection open.
-/// Returns the memory after the first wave, after the last, and the live heap
-/// after every tenth wave (with its 1,000 connections open).
-async fn in_waves(addr: SocketAddr, heap: SocketAddr, pid: u32) -> (Memory, Memory, Vec<Memory>) {
-    let measure = move || tokio::task::spawn_blocking(move || memory(heap, pid));
-    let mut streams: Vec<TcpStream> = Vec::new();
+/// [`WAVE`] kept-alive connections that are replaced every ten waves. A wave
+/// writes all its requests before it reads the first answer, so all 1,000
+/// are in flight together at the server. The first wave has connections of
+/// its own, closed before the memory is measured, so that both measurements
+/// are taken with no connection open. Returns the memory after the first
+/// wave, after the last, and after every tenth (with its 1,000 connections
+/// open).
+fn in_waves(addr: SocketAddr, heap: SocketAddr, pid: u32) -> (Memory, Memory, Vec<Memory>) {
+    use std::io::Write;
+    let mut streams: Vec<std::net::TcpStream> = Vec::new();
+    let mut buffer = Vec::new();
     let mut after_first = None;
     let mut trend = Vec::new();
     for wave in 0..REQUESTS / WAVE {
         if wave % 10 == 0 || wave == 1 {
             streams.clear();
             for _ in 0..WAVE {
-                let stream = TcpStream::connect(addr).await.unwrap();
+                let stream = std::net::TcpStream::connect(addr).unwrap();
                 stream.set_nodelay(true).unwrap();
                 streams.push(stream);
             }
         }
-        let mut clients = tokio::task::JoinSet::new();
-        for (index, mut stream) in streams.drain(..).enumerate() {
-            clients.spawn(async move {
-                let status = exchange(&mut stream, &completion(index, 3)).await;
-                (status, stream)
-            });
+        for (index, stream) in streams.iter_mut().enumerate() {
+            stream
+                .write_all(&completion(index, 3))
+                .expect("the request is sent");
         }
-        while let Some(done) = clients.join_next().await {
-            let (status, stream) = done.unwrap();
-            assert_eq!(status, 200);
-            if wave > 0 {
-                streams.push(stream);
-            }
+        for stream in &mut streams {
+            assert_eq!(receive(stream, &mut buffer), 200);
         }
         if wave == 0 {
-            after_first = Some(measure().await.unwrap());
+            streams.clear();
+            after_first = Some(memory(heap, pid));
         }
         if wave % 10 == 9 {
-            trend.push(measure().await.unwrap());
+            trend.push(memory(heap, pid));
         }
     }
     drop(streams);
-    (after_first.unwrap(), measure().await.unwrap(), trend)
+    (after_first.unwrap(), memory(heap, pid), trend)
 }
 
 fn kib(bytes: u64) -> String {
@@ -318,9 +298,8 @@ fn a_hundred_thousand_requests_twice_leave_memory_flat() {
     let start = Instant::now();
     let (seq_first, seq_last) = sequential(instant, heap, pid);
     let seq_took = start.elapsed();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let start = Instant::now();
-    let (wave_first, wave_last, trend) = runtime.block_on(in_waves(slow, heap, pid));
+    let (wave_first, wave_last, trend) = in_waves(slow, heap, pid);
     let waves_took = start.elapsed();
     figure(
         "6 no leak",
