@@ -323,8 +323,8 @@ fn request_bytes() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-/// Any JSON value, nested up to four deep, and objects with the routes' own
-/// keys holding values of any type.
+/// Any JSON value, nested up to four deep; objects with the routes' own keys
+/// holding values of any type; and bodies of the routes' own shape.
 fn json_body() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
@@ -349,7 +349,18 @@ fn json_body() -> impl Strategy<Value = serde_json::Value> {
         "top_k",
         "key",
     ]);
+    // Bodies of the right shape with values in and out of range, so that
+    // the handlers run too, not only the extractors.
+    let well_typed = (".{0,40}", -5i64..1100, any::<bool>(), 0i64..20).prop_map(
+        |(text, number, stream, top_k)| {
+            serde_json::json!({
+                "prompt": text, "max_tokens": number, "stream": stream,
+                "input": text, "query": text, "top_k": top_k, "key": text,
+            })
+        },
+    );
     prop_oneof![
+        well_typed,
         any_value.clone(),
         prop::collection::btree_map(keys, any_value, 0..5).prop_map(|map| {
             serde_json::Value::Object(map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
@@ -357,51 +368,108 @@ fn json_body() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+/// The property tests' cases: proptest's default number is 256; 64 keep the
+/// two tests near a second while still trying varied inputs (each failure is
+/// shrunk and reported with its input).
+const CASES: u32 = 64;
 
-    /// Whatever bytes arrive, the answer is never a 5xx, the exchange ends,
-    /// and `/health` still answers.
-    #[test]
-    fn random_request_bytes_never_break_the_server(request in request_bytes()) {
-        thread_local!(static TARGET: Target = Target::start());
-        TARGET.with(|target| {
-            let addr = target.llm.addr();
-            let (outcome, healthy) = target.runtime.block_on(async {
-                let outcome = send_and_finish(addr, &request).await;
-                (outcome, health_latency(addr, Duration::from_secs(5)).await.is_some())
-            });
-            prop_assert!(
-                matches!(outcome, Some(Outcome::Closed) | Some(Outcome::Status(200..=499))),
-                "{outcome:?}"
-            );
-            prop_assert!(healthy);
-            Ok(())
-        })?;
+/// Runs `strategy`'s cases through `test` and returns how many ended in each
+/// outcome, for the printed figure.
+fn run_cases<S: Strategy>(
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<Option<Outcome>, TestCaseError>,
+) -> std::collections::BTreeMap<String, usize> {
+    let tally = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: CASES,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let result = runner.run(&strategy, |value| {
+        let outcome = test(value)?;
+        let key = match outcome {
+            Some(Outcome::Status(status)) => status.to_string(),
+            Some(Outcome::Closed) => "closed".into(),
+            None => "no answer".into(),
+        };
+        *tally.borrow_mut().entry(key).or_insert(0) += 1;
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
     }
+    tally.into_inner()
+}
 
-    /// Whatever JSON is posted to a model route, the answer is a success or
-    /// a 4xx, never a 5xx or silence.
-    #[test]
-    fn random_json_bodies_get_an_answer_or_a_4xx(
-        body in json_body(),
-        path in prop::sample::select(vec![
-            "/v1/completions", "/v1/embeddings", "/v1/search", "/v1/lookup",
-        ]),
-    ) {
-        thread_local!(static TARGET: Target = Target::start());
-        TARGET.with(|target| {
-            let request = post_json(path, &body.to_string());
-            let outcome = target
-                .runtime
-                .block_on(send_raw(target.llm.addr(), &request, Duration::from_secs(5)));
-            prop_assert!(
-                matches!(outcome, Some(Outcome::Status(200 | 400..=499))),
-                "{path} {body}: {outcome:?}"
-            );
-            Ok(())
-        })?;
-    }
+fn tally_text(tally: &std::collections::BTreeMap<String, usize>) -> String {
+    tally
+        .iter()
+        .map(|(outcome, count)| format!("{count} x {outcome}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whatever bytes arrive, the answer is never a 5xx, the exchange ends, and
+/// `/health` still answers.
+#[test]
+fn random_request_bytes_never_break_the_server() {
+    let target = Target::start();
+    let addr = target.llm.addr();
+    let tally = run_cases(request_bytes(), |request| {
+        let (outcome, healthy) = target.runtime.block_on(async {
+            let outcome = send_and_finish(addr, &request).await;
+            let healthy = health_latency(addr, Duration::from_secs(5)).await.is_some();
+            (outcome, healthy)
+        });
+        prop_assert!(
+            matches!(
+                outcome,
+                Some(Outcome::Closed) | Some(Outcome::Status(200..=499))
+            ),
+            "{outcome:?}"
+        );
+        prop_assert!(healthy, "/health failed after this request");
+        Ok(outcome)
+    });
+    figure(
+        "4 garbage",
+        format!(
+            "proptest, {CASES} random requests: {}; /health answered after each",
+            tally_text(&tally)
+        ),
+    );
+}
+
+/// Whatever JSON is posted to a model route, the answer is a success or a
+/// 4xx, never a 5xx or silence.
+#[test]
+fn random_json_bodies_get_an_answer_or_a_4xx() {
+    let target = Target::start();
+    let addr = target.llm.addr();
+    let paths = prop::sample::select(vec![
+        "/v1/completions",
+        "/v1/embeddings",
+        "/v1/search",
+        "/v1/lookup",
+    ]);
+    let tally = run_cases((json_body(), paths), |(body, path)| {
+        let request = post_json(path, &body.to_string());
+        let outcome = target
+            .runtime
+            .block_on(send_raw(addr, &request, Duration::from_secs(5)));
+        prop_assert!(
+            matches!(outcome, Some(Outcome::Status(200 | 400..=499))),
+            "{path} {body}: {outcome:?}"
+        );
+        Ok(outcome)
+    });
+    figure(
+        "4 garbage",
+        format!(
+            "proptest, {CASES} random JSON bodies: {}",
+            tally_text(&tally)
+        ),
+    );
 }
 
 // --- case 5: shutdown with requests in flight --------------------------------
