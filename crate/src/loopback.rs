@@ -157,8 +157,9 @@ impl LoopbackServer {
 
     /// Stops accepting, waits for the requests in progress to be answered and
     /// for every connection to close, for at most [`SHUTDOWN_GRACE`]; then
-    /// cuts the connections still open. When it returns, no task of the
-    /// server is left.
+    /// cuts the connections still open. When it returns, every task of the
+    /// server has ended or been aborted (the runtime drops an aborted task at
+    /// its next turn).
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
