@@ -27,7 +27,7 @@ CELL_TIMEOUT ?= 600
 RUNS ?= 20
 BENCH_RUNS ?= 3
 
-.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving clean
+.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving reliability repeat-spawn-blocking clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -40,6 +40,8 @@ help:
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
 	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer"
 	@echo "make repeat-notebook NOTEBOOK=notebooks/NN-name.ipynb  the same for any one notebook"
+	@echo "make reliability         the servers under bad clients, floods and faults; one line per measured figure"
+	@echo "make repeat-spawn-blocking  notebook 02's spawn_blocking run SPAWN_BLOCKING_RUNS times (default 200)"
 
 # --- setup -------------------------------------------------------------------
 
@@ -136,6 +138,22 @@ LATENCY_MS ?= 1000
 
 bench-serving: $(STAMPS)/tools
 	cargo run --release -p async_walkthrough --features llm --example serve_bench -- --connections $(CONNECTIONS) --latency-ms $(LATENCY_MS)
+
+# The reliability tests are part of `cargo test`; this runs only them and
+# keeps only the lines with their measured figures (printed to stderr, which
+# the test harness does not capture). About two and a half minutes.
+RELIABILITY_TESTS := slow_clients fd_limit reliability gather_faults no_leak spawn_blocking_runs
+
+reliability: $(STAMPS)/tools
+	cargo test -p async_walkthrough --features llm $(addprefix --test ,$(RELIABILITY_TESTS)) 2>&1 | grep -oE '\[reliability\].*|^test result.*|.*FAILED.*|.*panicked.*'
+
+SPAWN_BLOCKING_RUNS ?= 200
+SPAWN_BLOCKING_GAP_EVERY ?= 10
+
+# 200 runs of 3 s, and an 11 s pause before every 10th: about 14 minutes.
+repeat-spawn-blocking: $(STAMPS)/tools
+	SPAWN_BLOCKING_RUNS=$(SPAWN_BLOCKING_RUNS) SPAWN_BLOCKING_GAP_EVERY=$(SPAWN_BLOCKING_GAP_EVERY) \
+	  cargo test -p async_walkthrough --test spawn_blocking_runs 2>&1 | grep -oE '\[reliability\].*|^test result.*|.*FAILED.*|.*panicked.*'
 
 clean:
 	rm -rf target/notebooks target/evcxr
