@@ -122,7 +122,7 @@ pub use own_runtime::on_own_runtime;
 pub use retry::{Retried, RetryPolicy, with_retries};
 pub use scale::{Mode, sweep};
 pub use scale_report::ScaleResults;
-pub use serving::{ServingLayer, serve_under_load};
+pub use serving::{ServingLayer, Upstream, serve_under_load};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};
