@@ -112,8 +112,9 @@ pub use listing::{Listing, ListingDisplay, source_of};
 pub use llm_channel::LlmChannel;
 pub use llm_client::{HttpStatusError, LlmClient};
 pub use llm_runs::{
-    MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
-    ask_with_retries, measure, prompts, rag_answer, stream_answer,
+    ExternalLlm, MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered,
+    ask_sequentially, ask_with_retries, llm_in_use, measure, prompts, rag_answer, stream_answer,
+    talk_to_llm,
 };
 pub use load_test::{LoadReport, load_test};
 pub use loopback::LoopbackServer;

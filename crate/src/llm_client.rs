@@ -33,6 +33,8 @@ use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A client for one LLM server. Cloning it is cheap and shares its
 /// connections.
@@ -60,6 +62,32 @@ pub struct LlmClient {
     stages_url: String,
     model: String,
     embedding_model: String,
+    /// Calls in flight, counted here, shared by the clones: what a notebook
+    /// can show of a server that does not count them itself.
+    calls: Arc<CallCount>,
+}
+
+#[derive(Debug, Default)]
+struct CallCount {
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// One call counted as in flight until dropped.
+struct Call(Arc<CallCount>);
+
+impl Call {
+    fn start(count: &Arc<CallCount>) -> Self {
+        let now = count.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
+        count.max_in_flight.fetch_max(now, Ordering::AcqRel);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// An answer whose status is not a success.
@@ -160,7 +188,14 @@ impl LlmClient {
             stages_url,
             model: model.to_owned(),
             embedding_model: model.to_owned(),
+            calls: Arc::default(),
         }
+    }
+
+    /// The most calls this client (and its clones) had in flight at once,
+    /// counted from when a request is sent to when its answer is read.
+    pub fn max_in_flight(&self) -> usize {
+        self.calls.max_in_flight.load(Ordering::Acquire)
     }
 
     /// The same client, with the mock's own routes (health, search, lookup)
@@ -227,6 +262,7 @@ impl LlmClient {
     /// Asks for a chat completion of `prompt` (one user message) and waits
     /// for the whole answer.
     pub async fn complete(&self, prompt: &str, max_tokens: u32) -> anyhow::Result<Completion> {
+        let _call = Call::start(&self.calls);
         let context = || format!("POST {}/chat/completions", self.api_base);
         let answer = self
             .openai
@@ -256,6 +292,7 @@ impl LlmClient {
         prompt: &str,
         max_tokens: u32,
     ) -> anyhow::Result<BoxStream<'static, anyhow::Result<String>>> {
+        let call = Call::start(&self.calls);
         let url = format!("{}/chat/completions", self.api_base);
         let mut request = self.chat_request(prompt, max_tokens);
         request.stream = Some(true);
@@ -275,6 +312,10 @@ impl LlmClient {
                     .filter_map(|choice| choice.delta.content)
                     .collect::<String>();
                 std::future::ready(Ok((!text.is_empty()).then_some(text)))
+            })
+            // The stream holds the call until it ends or is dropped.
+            .inspect(move |_| {
+                let _ = &call;
             });
         Ok(tokens.boxed())
     }
@@ -282,6 +323,7 @@ impl LlmClient {
     /// Asks for a completion of `prompt` through OpenAI's older completions
     /// API (`POST /v1/completions`).
     pub async fn complete_text(&self, prompt: &str, max_tokens: u32) -> anyhow::Result<Completion> {
+        let _call = Call::start(&self.calls);
         let context = || format!("POST {}/completions", self.api_base);
         let request = CreateCompletionRequest {
             model: self.model.clone(),
@@ -311,6 +353,7 @@ impl LlmClient {
 
     /// The embedding of `input`.
     pub async fn embed(&self, input: &str) -> anyhow::Result<Vec<f32>> {
+        let _call = Call::start(&self.calls);
         let context = || format!("POST {}/embeddings", self.api_base);
         let request = CreateEmbeddingRequest {
             model: self.embedding_model.clone(),
@@ -371,6 +414,7 @@ impl LlmClient {
         path: &str,
         body: &B,
     ) -> anyhow::Result<R> {
+        let _call = Call::start(&self.calls);
         let url = self.url(path);
         let response = self
             .http
