@@ -664,3 +664,47 @@ async fn metrics_count_requests_by_route_and_status() {
     }
     assert_eq!(lines.last(), Some(&"# EOF"));
 }
+
+#[tokio::test]
+async fn another_server_gets_the_llm_calls_and_the_mock_keeps_the_stages() {
+    let real = start(MockLlm {
+        model: "real-model".into(),
+        api_key: Some("k".into()),
+        ..quick()
+    })
+    .await;
+    let stages = start(quick()).await;
+    let base_url = format!("{}/v1/", real.url());
+    let external = ExternalLlm::from_vars(|name| match name {
+        "LLM_BASE_URL" => Some(base_url.clone()),
+        "LLM_MODEL" => Some("real-model".into()),
+        "LLM_API_KEY" => Some("k".into()),
+        _ => None,
+    })
+    .unwrap()
+    .expect("LLM_BASE_URL is set");
+    let client = external.client(&stages.url());
+    let answers = ask_gathered(&client, &prompts(10)).await;
+    assert!(answers.iter().all(Result::is_ok));
+    assert_eq!(client.max_in_flight(), 10, "counted by the client");
+    let answer = rag_answer(&client, "how do retries work?", "user-42").await;
+    assert!(answer.is_some());
+    // Ten prompts, the embedding and the completion went to the other
+    // server; search and lookup to the mock.
+    assert_eq!(real.stats().requests, 12);
+    assert_eq!(stages.stats().requests, 2);
+}
+
+#[test]
+fn llm_base_url_without_a_model_is_a_clear_error() {
+    let error = ExternalLlm::from_vars(|name| {
+        (name == "LLM_BASE_URL").then(|| "http://127.0.0.1:8080/v1".to_owned())
+    })
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "LLM_BASE_URL is set, so LLM_MODEL must name the model to ask"
+    );
+    let empty = ExternalLlm::from_vars(|name| (name == "LLM_BASE_URL").then(String::new));
+    assert_eq!(empty.unwrap(), None, "an empty LLM_BASE_URL means the mock");
+}
