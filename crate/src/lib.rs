@@ -54,16 +54,17 @@
 //!
 //! LLM serving (notebook 04):
 //!
-//! - [`mock_llm`]: [`MockLlm`], a stand-in LLM API over HTTP on 127.0.0.1
-//!   (axum), with latencies, streaming, RAG stages and seeded [`Faults`]
-//!   ([`faults`]).
-//! - [`llm_client`]: [`LlmClient`], its reqwest client; errors name the URL.
+//! - [`mock_llm`]: [`MockLlm`], a stand-in LLM speaking OpenAI's API over
+//!   HTTP on 127.0.0.1 (axum), with latencies, streaming, RAG stages,
+//!   Prometheus metrics and seeded [`Faults`] ([`faults`]).
+//! - [`llm_client`]: [`LlmClient`], its client (async-openai), for any
+//!   OpenAI-compatible server; errors name the URL.
 //!   [`llm_channel`]: [`LlmChannel`], completions as streams of one HTTP/2
 //!   connection, for the serving layer.
 //! - [`retry`]: [`with_retries`], a per-attempt timeout and retries with
 //!   backoff.
-//! - [`llm_runs`]: the notebook's runs against the mock LLM, [`measure`]d and
-//!   drawn as timelines.
+//! - [`llm_runs`]: the notebook's runs against the mock LLM (or the server of
+//!   `LLM_BASE_URL`, [`ExternalLlm`]), [`measure`]d and drawn as timelines.
 //! - [`serving`]: [`ServingLayer`], an endpoint on one thread in front of the
 //!   LLM; [`load_test`](mod@load_test): [`load_test()`], many clients asking
 //!   it at once (the `serve_bench` example).

@@ -708,3 +708,24 @@ fn llm_base_url_without_a_model_is_a_clear_error() {
     let empty = ExternalLlm::from_vars(|name| (name == "LLM_BASE_URL").then(String::new));
     assert_eq!(empty.unwrap(), None, "an empty LLM_BASE_URL means the mock");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serving_layer_also_asks_an_http1_server_with_a_key() {
+    let llm = start(MockLlm {
+        model: "served".into(),
+        api_key: Some("k".into()),
+        ..quick()
+    })
+    .await;
+    let upstream = Upstream {
+        api_base: format!("{}/v1", llm.url()),
+        api_key: Some("k".into()),
+        model: "served".into(),
+        http2: false,
+    };
+    let serving = ServingLayer::start_with("127.0.0.1:0".parse().unwrap(), upstream).unwrap();
+    let report = load_test(serving.addr(), 20).await;
+    assert_eq!((report.connections, report.errors), (20, 0));
+    assert_eq!(llm.stats().requests, 20);
+    drop(serving);
+}
