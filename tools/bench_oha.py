@@ -13,6 +13,7 @@ latencies include the TCP handshakes of a 5,000-connection burst.
 """
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -86,6 +87,11 @@ def main():
     parser.add_argument("--connections", type=int, required=True)
     parser.add_argument("--latency-ms", type=int, required=True)
     parser.add_argument("--oha", required=True, help="the oha binary")
+    parser.add_argument(
+        "--oha-workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+        help="oha's tokio worker threads (default: every core but the one the "
+             "serving layer's thread needs)",
+    )
     args = parser.parse_args()
     if args.connections < 1:
         parser.error("--connections must be at least 1")
@@ -101,6 +107,7 @@ def main():
         servers.append(serve)
         oha = subprocess.run(
             [args.oha, "--no-tui", "--output-format", "json",
+             "--worker-threads", str(args.oha_workers),
              "-n", str(args.connections), "-c", str(args.connections),
              "-m", "POST", "-H", "content-type: application/json",
              "-d", '{"question": "Why async?"}',

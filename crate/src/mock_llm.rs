@@ -406,7 +406,7 @@ impl Metrics {
         );
         registry.register(
             "http_request_duration_seconds",
-            "Time from a request to its answer's head (for a stream: to its first byte of head, before the tokens)",
+            "Time from a request to the head of its answer (for a stream, before its first token)",
             latency.clone(),
         );
         registry.register(
