@@ -27,24 +27,23 @@ struct MockLlmProcess {
 impl MockLlmProcess {
     fn start(flags: &[&str]) -> Self {
         let binary = example_binary("mock_llm");
-        let mut child = Command::new(&binary)
+        let child = Command::new(&binary)
             .args(["--port", "0"])
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|error| panic!("starting {}: {error}", binary.display()));
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("a piped stdout");
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("reading mock_llm's first line");
-        // Before the assert, so that a server that printed something else
-        // is still stopped by the guard.
+        // The guard first, so that the server is stopped whatever fails next.
         let mut server = Self {
             child,
             api_base: String::new(),
         };
+        let mut line = String::new();
+        let stdout = server.child.stdout.take().expect("a piped stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading mock_llm's first line");
         // "mock_llm: serving model mock-llm at http://127.0.0.1:PORT/v1 (...)"
         let (_, rest) = line
             .split_once(" at ")
