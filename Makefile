@@ -38,7 +38,7 @@ help:
 	@echo "make bench   the scale sweep (10 to 10M searches per mode, and asyncio) into notebooks/data/scale.json"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, whole runs and cell by cell"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
-	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer"
+	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer, by serve_bench and by oha"
 	@echo "make repeat-notebook NOTEBOOK=notebooks/NN-name.ipynb  the same for any one notebook"
 	@echo "make reliability         the servers under bad clients, floods and faults; one line per measured figure"
 	@echo "make repeat-spawn-blocking  notebook 02's spawn_blocking run SPAWN_BLOCKING_RUNS times (default 200)"
@@ -91,11 +91,14 @@ record: setup
 # --- tests --------------------------------------------------------------------
 
 # Without features (what notebooks 01-03 load) and with all (notebook 04's
-# HTTP stack and its tests).
+# HTTP stack and its tests). The examples are built as programs first: the
+# contract tests start the standalone mock LLM (`cargo test` alone builds
+# examples whose own tests it runs only as test binaries).
 check: $(STAMPS)/tools
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --all-features -- -D warnings
+	cargo build --all-features --examples
 	cargo test --all-features
 
 notebook-test: setup
@@ -135,9 +138,27 @@ bench-walkthrough: setup
 
 CONNECTIONS ?= 5000
 LATENCY_MS ?= 1000
+OHA_VERSION := 1.16.0
+OHA := $(CARGO_BIN)/oha
 
-bench-serving: $(STAMPS)/tools
+# oha, the load generator that measures the standalone serving layer, only
+# when this exact version is missing (a few minutes to build). Version 1.16
+# does not build without its TLS feature, so its default (rustls) stays on.
+$(STAMPS)/oha-$(OHA_VERSION): $(STAMPS)/tools
+	@if test -x "$(OHA)" && cargo install --list | grep -q "^oha v$(OHA_VERSION):"; then \
+	  echo "oha $(OHA_VERSION) already installed"; \
+	else \
+	  echo "installing oha $(OHA_VERSION) (takes a few minutes)"; \
+	  cargo install --locked oha --version $(OHA_VERSION); \
+	fi
+	@touch $@
+
+# serve_bench's line (our own clients), then oha's summary of the standalone
+# mock_llm and serve examples, each in its own process.
+bench-serving: $(STAMPS)/tools $(STAMPS)/oha-$(OHA_VERSION)
 	cargo run --release -p async_walkthrough --features llm --example serve_bench -- --connections $(CONNECTIONS) --latency-ms $(LATENCY_MS)
+	cargo build --release -p async_walkthrough --features llm --example mock_llm --example serve
+	python3 tools/bench_oha.py --connections $(CONNECTIONS) --latency-ms $(LATENCY_MS) --oha $(OHA)
 
 # The reliability tests are part of `cargo test`; this runs only them and
 # keeps only the lines with their measured figures (printed to stderr, which

@@ -11,6 +11,8 @@
 //! runtime and thread (`ServingLayer`); the mock LLM and the load generator
 //! on a multi-thread runtime of their own, standing for the outside world.
 
+mod support;
+
 use async_walkthrough::serve_under_load;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -57,41 +59,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-/// Raises the soft limit on open files to the hard limit if `needed` exceeds
-/// it; fails when even the hard limit is too low.
-fn ensure_open_files(needed: u64) -> Result<(), String> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return Err(format!(
-                "reading the open-file limit: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        if limit.rlim_cur >= needed {
-            return Ok(());
-        }
-        if limit.rlim_max < needed {
-            return Err(format!(
-                "{needed} open files needed, but the hard limit is {}",
-                limit.rlim_max
-            ));
-        }
-        limit.rlim_cur = limit.rlim_max;
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-            return Err(format!(
-                "raising the open-file limit: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -101,7 +68,7 @@ fn main() -> ExitCode {
         }
     };
     let needed = args.connections as u64 * FDS_PER_CONNECTION + FDS_SPARE;
-    if let Err(problem) = ensure_open_files(needed) {
+    if let Err(problem) = support::ensure_open_files(needed) {
         eprintln!("serve_bench: {problem}");
         return ExitCode::FAILURE;
     }

@@ -19,10 +19,33 @@ use std::time::Duration;
 pub enum Fate {
     /// Answers after the usual latency.
     Normal,
-    /// Answers `503 Service Unavailable` after the usual latency.
-    Error,
+    /// Fails with an error status (see [`Failure`]).
+    Error(Failure),
     /// Answers correctly, but only after [`Faults::slow_latency`].
     Slow,
+}
+
+/// The injected failures, the three an LLM API answers under load. Official
+/// clients retry all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// `429 Too Many Requests` at once, with `retry-after: 1`.
+    RateLimited,
+    /// `500 Internal Server Error` after the usual latency.
+    Internal,
+    /// `503 Service Unavailable` after the usual latency.
+    Unavailable,
+}
+
+impl Failure {
+    /// The HTTP status the mock answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            Failure::RateLimited => 429,
+            Failure::Internal => 500,
+            Failure::Unavailable => 503,
+        }
+    }
 }
 
 /// A seeded share of failed and of slow answers.
@@ -30,7 +53,8 @@ pub enum Fate {
 pub struct Faults {
     /// Picks one fixed pattern of faults; another seed, another pattern.
     pub seed: u64,
-    /// The share of requests answered with a 503, from 0.0 to 1.0.
+    /// The share of requests that fail, from 0.0 to 1.0: a third each with
+    /// 429, 500 and 503 (which one is seeded too).
     pub error_share: f64,
     /// The share of requests answered slowly, from 0.0 to 1.0.
     pub slow_share: f64,
@@ -52,7 +76,14 @@ impl Faults {
     pub fn fate(&self, prompt: &str, seen_before: u32) -> Fate {
         let draw = unit_draw(self.seed, prompt, seen_before);
         if draw < self.error_share {
-            Fate::Error
+            // Where the draw falls within the error share picks the failure,
+            // so the kinds are as evenly spread as the failures themselves.
+            let failure = match draw / self.error_share {
+                third if third < 1.0 / 3.0 => Failure::RateLimited,
+                third if third < 2.0 / 3.0 => Failure::Internal,
+                _ => Failure::Unavailable,
+            };
+            Fate::Error(failure)
         } else if draw < self.error_share + self.slow_share {
             Fate::Slow
         } else {
@@ -114,11 +145,19 @@ mod tests {
             .map(|n| faults.fate(&format!("prompt {n}"), 0))
             .collect();
         let share = |fate| fates.iter().filter(|&&f| f == fate).count() as f64 / 10_000.0;
-        assert!(
-            (share(Fate::Error) - 0.2).abs() < 0.02,
-            "{}",
-            share(Fate::Error)
-        );
+        let errors: f64 = [
+            Failure::RateLimited,
+            Failure::Internal,
+            Failure::Unavailable,
+        ]
+        .into_iter()
+        .map(|failure| {
+            let part = share(Fate::Error(failure));
+            assert!((part - 0.2 / 3.0).abs() < 0.01, "{failure:?}: {part}");
+            part
+        })
+        .sum();
+        assert!((errors - 0.2).abs() < 0.02, "{errors}");
         assert!(
             (share(Fate::Slow) - 0.1).abs() < 0.02,
             "{}",
@@ -130,7 +169,11 @@ mod tests {
     fn a_retry_draws_afresh() {
         let faults = faults(0.5, 0.0);
         let first_tries: Vec<_> = (0..64).map(|n| faults.fate("same", n)).collect();
-        assert!(first_tries.contains(&Fate::Error));
+        assert!(
+            first_tries
+                .iter()
+                .any(|fate| matches!(fate, Fate::Error(_)))
+        );
         assert!(first_tries.contains(&Fate::Normal));
     }
 

@@ -56,16 +56,17 @@
 //!
 //! LLM serving (notebook 04):
 //!
-//! - [`mock_llm`]: [`MockLlm`], a stand-in LLM API over HTTP on 127.0.0.1
-//!   (axum), with latencies, streaming, RAG stages and seeded [`Faults`]
-//!   ([`faults`]).
-//! - [`llm_client`]: [`LlmClient`], its reqwest client; errors name the URL.
+//! - [`mock_llm`]: [`MockLlm`], a stand-in LLM speaking OpenAI's API over
+//!   HTTP on 127.0.0.1 (axum), with latencies, streaming, RAG stages,
+//!   Prometheus metrics and seeded [`Faults`] ([`faults`]).
+//! - [`llm_client`]: [`LlmClient`], its client (async-openai), for any
+//!   OpenAI-compatible server; errors name the URL.
 //!   [`llm_channel`]: [`LlmChannel`], completions as streams of one HTTP/2
 //!   connection, for the serving layer.
 //! - [`retry`]: [`with_retries`], a per-attempt timeout and retries with
 //!   backoff.
-//! - [`llm_runs`]: the notebook's runs against the mock LLM, [`measure`]d and
-//!   drawn as timelines.
+//! - [`llm_runs`]: the notebook's runs against the mock LLM (or the server of
+//!   `LLM_BASE_URL`, [`ExternalLlm`]), [`measure`]d and drawn as timelines.
 //! - [`serving`]: [`ServingLayer`], an endpoint on one thread in front of the
 //!   LLM; [`load_test`](mod@load_test): [`load_test()`], many clients asking
 //!   it at once (the `serve_bench` example).
@@ -132,8 +133,9 @@ pub use llm_channel::LlmChannel;
 pub use llm_client::{HttpStatusError, LlmClient};
 #[cfg(feature = "llm")]
 pub use llm_runs::{
-    MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered, ask_sequentially,
-    ask_with_retries, measure, prompts, rag_answer, stream_answer,
+    ExternalLlm, MAX_TOKENS, Measured, OutcomeDisplay, ask, ask_bounded, ask_gathered,
+    ask_sequentially, ask_with_retries, llm_in_use, measure, prompts, rag_answer, stream_answer,
+    talk_to_llm,
 };
 #[cfg(feature = "llm")]
 pub use load_test::{LoadReport, load_test};
@@ -147,7 +149,7 @@ pub use retry::{Retried, RetryPolicy, with_retries};
 pub use scale::{Mode, sweep};
 pub use scale_report::ScaleResults;
 #[cfg(feature = "llm")]
-pub use serving::{ServingLayer, serve_under_load};
+pub use serving::{ServingLayer, Upstream, serve_under_load};
 pub use timeline::{Timeline, carry, record, record_future, row};
 pub use timing::{Stopwatch, time_future, time_it};
 pub use workloads::{find_users_async, find_users_sync, process_async, process_sync};

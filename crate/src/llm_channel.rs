@@ -1,5 +1,9 @@
-//! [`LlmChannel`]: completions over one HTTP/2 connection to the LLM, for a
-//! server that holds thousands of requests at once.
+//! [`LlmChannel`]: chat completions (OpenAI's API) over one HTTP/2
+//! connection to the LLM, for a server that holds thousands of requests at
+//! once. The LLM must speak HTTP/2 without TLS from the first byte ("prior
+//! knowledge"), as the mock LLM does; for servers that speak only HTTP/1.1
+//! (most OpenAI-compatible ones), the serving layer uses
+//! [`LlmClient`](crate::LlmClient) instead.
 //!
 //! The serving layer calls the LLM once per request it holds. Over HTTP/1.1
 //! every call in flight needs a connection of its own, and a file descriptor
@@ -13,11 +17,10 @@
 //! out a pooled connection per call, and hyper's client adds a channel hop and
 //! a spawned task per call on top of `h2`.
 
-use crate::api_error::ErrorBody;
 use crate::llm_client::HttpStatusError;
-use crate::mock_llm::{Completion, CompletionRequest};
+use crate::mock_llm::{ChatCompletion, ChatMessage, ChatRequest, Completion, DEFAULT_MODEL};
 use anyhow::Context;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Request, Uri};
 use bytes::{Bytes, BytesMut};
 use h2::client::SendRequest;
@@ -36,6 +39,9 @@ const STREAM_WINDOW: u32 = 1 << 20;
 pub struct LlmChannel {
     sender: SendRequest<Bytes>,
     completions: Uri,
+    model: String,
+    /// `Bearer <key>`, if the LLM needs a key.
+    authorization: Option<HeaderValue>,
 }
 
 impl LlmChannel {
@@ -43,6 +49,20 @@ impl LlmChannel {
     /// connection is driven by a task on the current runtime, which ends when
     /// the last clone of the channel is dropped or the runtime stops.
     pub async fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
+        Self::connect_to(addr, DEFAULT_MODEL, None).await
+    }
+
+    /// Like [`connect`](Self::connect), asking for `model`, with an API key
+    /// if the LLM needs one.
+    pub async fn connect_to(
+        addr: SocketAddr,
+        model: &str,
+        api_key: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let authorization = api_key
+            .map(|key| HeaderValue::try_from(format!("Bearer {key}")))
+            .transpose()
+            .context("the API key is not a valid header value")?;
         let stream = TcpStream::connect(addr)
             .await
             .with_context(|| format!("connecting to the LLM at {addr}"))?;
@@ -57,16 +77,19 @@ impl LlmChannel {
             // A broken connection fails the calls on it; they report it.
             let _ = connection.await;
         });
-        let completions = format!("http://{addr}/v1/completions")
+        let completions = format!("http://{addr}/v1/chat/completions")
             .parse()
-            .context("the completions URL")?;
+            .context("the chat completions URL")?;
         Ok(Self {
             sender,
             completions,
+            model: model.to_owned(),
+            authorization,
         })
     }
 
-    /// Asks for a completion of `prompt` and waits for the whole answer.
+    /// Asks for a chat completion of `prompt` (one user message) and waits
+    /// for the whole answer.
     pub async fn complete(&self, prompt: &str, max_tokens: u32) -> anyhow::Result<Completion> {
         let url = &self.completions;
         let (status, body) = self
@@ -74,14 +97,22 @@ impl LlmChannel {
             .await
             .with_context(|| format!("POST {url}"))?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorBody>(&body)
-                .map(|body| body.error)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            let error = HttpStatusError { status, message };
+            let error = HttpStatusError::from_body(status, &body);
             return Err(anyhow::Error::new(error).context(format!("POST {url}")));
         }
-        serde_json::from_slice(&body)
-            .with_context(|| format!("POST {url}: reading the JSON answer"))
+        let answer: ChatCompletion = serde_json::from_slice(&body)
+            .with_context(|| format!("POST {url}: reading the JSON answer"))?;
+        let choice = answer
+            .choices
+            .into_iter()
+            .next()
+            .with_context(|| format!("POST {url}: the answer has no choices"))?;
+        let text = choice.message.content.unwrap_or_default();
+        let tokens = answer.usage.map_or_else(
+            || text.split_whitespace().count() as u32,
+            |usage| usage.completion_tokens,
+        );
+        Ok(Completion { text, tokens })
     }
 
     /// Sends the completion request as a new stream and reads the whole
@@ -91,14 +122,23 @@ impl LlmChannel {
         prompt: &str,
         max_tokens: u32,
     ) -> anyhow::Result<(axum::http::StatusCode, Bytes)> {
-        let body = serde_json::to_vec(&CompletionRequest {
-            prompt: prompt.to_owned(),
-            max_tokens,
-            stream: false,
+        let body = serde_json::to_vec(&ChatRequest {
+            model: self.model.clone(),
+            messages: vec![ChatMessage {
+                role: "user".into(),
+                content: prompt.into(),
+            }],
+            max_tokens: Some(max_tokens),
+            max_completion_tokens: None,
+            stream: None,
+            stream_options: None,
         })?;
-        let request = Request::post(self.completions.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(())?;
+        let mut request = Request::post(self.completions.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(authorization) = &self.authorization {
+            request = request.header(AUTHORIZATION, authorization.clone());
+        }
+        let request = request.body(())?;
         let mut sender = self.sender.clone().ready().await?;
         let (response, mut request_body) = sender.send_request(request, false)?;
         request_body.send_data(Bytes::from(body), true)?;

@@ -2,6 +2,11 @@
 //! answer and a RAG fan-out, each against a fresh [`MockLlm`] server that
 //! lives only as long as the run (so none outlives its notebook cell).
 //!
+//! With `LLM_BASE_URL` set ([`ExternalLlm`]), the calls go to that
+//! OpenAI-compatible server instead (llama.cpp's server, vLLM, Ollama...):
+//! the same cells, a real model. The mock still serves the two RAG stages
+//! no LLM server has (vector search and database lookup).
+//!
 //! [`measure`] starts the server, records the run as a [`Timeline`] (one row
 //! per prompt or stage), stops the server and reports the time taken and the
 //! most requests the *server* saw at once. The run functions print their
@@ -13,11 +18,12 @@ use crate::console::say;
 use crate::gather::gather;
 use crate::llm_client::LlmClient;
 use crate::load_test::LoadReport;
-use crate::mock_llm::{Completion, MockLlm, ServerStats};
+use crate::mock_llm::{Completion, MockLlm, MockLlmServer, ServerStats};
 use crate::own_runtime::on_own_runtime;
 use crate::retry::{Retried, RetryPolicy, with_retries};
 use crate::timeline::{Timeline, record_future, row};
 use crate::timing::{Stopwatch, python_seconds};
+use anyhow::Context;
 use futures::StreamExt;
 use std::future::Future;
 use std::time::Duration;
@@ -40,9 +46,124 @@ pub struct Measured<T> {
     pub server: ServerStats,
 }
 
-/// Starts a mock LLM with `config`, runs `work` with a client for it while
-/// recording a timeline titled `title`, then stops the server. Prints how
-/// long the run took and the most requests in flight at the server.
+/// An OpenAI-compatible server to run notebook 04 against instead of the
+/// mock, read from the environment:
+///
+/// | variable | |
+/// | --- | --- |
+/// | `LLM_BASE_URL` | its base URL, as OpenAI clients take it, such as `http://127.0.0.1:8080/v1` |
+/// | `LLM_MODEL` | the model to ask (required with `LLM_BASE_URL`) |
+/// | `LLM_API_KEY` | its API key, if it needs one |
+/// | `LLM_EMBEDDING_MODEL` | the model for embeddings, if not `LLM_MODEL` |
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::ExternalLlm;
+///
+/// let vars = |name: &str| match name {
+///     "LLM_BASE_URL" => Some("http://127.0.0.1:8080/v1/".to_owned()),
+///     "LLM_MODEL" => Some("qwen2.5-0.5b".to_owned()),
+///     _ => None,
+/// };
+/// let llm = ExternalLlm::from_vars(vars).unwrap().unwrap();
+/// assert_eq!(llm.api_base, "http://127.0.0.1:8080/v1");
+/// assert_eq!(llm.embedding_model, "qwen2.5-0.5b");
+/// assert_eq!(ExternalLlm::from_vars(|_| None).unwrap(), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalLlm {
+    /// OpenAI's base URL of the server, without a trailing `/`.
+    pub api_base: String,
+    /// Its API key, if it needs one.
+    pub api_key: Option<String>,
+    /// The model asked for completions.
+    pub model: String,
+    /// The model asked for embeddings.
+    pub embedding_model: String,
+}
+
+impl ExternalLlm {
+    /// The server named by the process's environment, or `None` when
+    /// `LLM_BASE_URL` is unset or empty.
+    pub fn from_env() -> anyhow::Result<Option<Self>> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The server named by `var` (a lookup of environment variables), or
+    /// `None` when `LLM_BASE_URL` is unset or empty.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Self>> {
+        let set = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let Some(api_base) = set("LLM_BASE_URL") else {
+            return Ok(None);
+        };
+        let model = set("LLM_MODEL")
+            .context("LLM_BASE_URL is set, so LLM_MODEL must name the model to ask")?;
+        Ok(Some(Self {
+            api_base: api_base.trim().trim_end_matches('/').to_owned(),
+            api_key: set("LLM_API_KEY"),
+            embedding_model: set("LLM_EMBEDDING_MODEL").unwrap_or_else(|| model.clone()),
+            model,
+        }))
+    }
+
+    /// A client for this server, with the RAG stages it lacks at `stages_url`.
+    pub fn client(&self, stages_url: &str) -> LlmClient {
+        LlmClient::openai(&self.api_base, self.api_key.as_deref(), &self.model)
+            .with_embedding_model(&self.embedding_model)
+            .with_stages(stages_url)
+    }
+}
+
+/// Which LLM notebook 04's cells talk to, in one line: the mock, or the
+/// server of `LLM_BASE_URL`.
+pub fn llm_in_use() -> String {
+    match ExternalLlm::from_env() {
+        Ok(None) => format!(
+            "LLM: the mock LLM on 127.0.0.1, model {} (set LLM_BASE_URL and LLM_MODEL for another server)",
+            MockLlm::default().model
+        ),
+        Ok(Some(llm)) => format!("LLM: {}, model {}", llm.api_base, llm.model),
+        Err(error) => format!("LLM: {error:#}"),
+    }
+}
+
+/// Starts a mock LLM with `config` and a client: for the mock, or for the
+/// server of `LLM_BASE_URL` if set (see [`ExternalLlm`]), with the mock
+/// serving the RAG stages. The caller stops the mock.
+async fn start_llm(config: MockLlm) -> anyhow::Result<(LlmClient, MockLlmServer)> {
+    let external = ExternalLlm::from_env()?;
+    let mock = config.start().await?;
+    let client = match &external {
+        None => LlmClient::new(mock.url()),
+        Some(external) => external.client(&mock.url()),
+    };
+    Ok((client, mock))
+}
+
+/// Runs `work` with a client for the LLM (the mock started with `config`,
+/// or the server of `LLM_BASE_URL`) and returns its output, on a runtime of
+/// its own, so it is called without `.await`, and when it returns nothing it
+/// started is left running.
+pub fn talk_to_llm<T, F, Fut>(config: MockLlm, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(LlmClient) -> Fut + Send,
+    Fut: Future<Output = T>,
+    T: Send,
+{
+    on_own_runtime(|| async move {
+        let (client, mock) = start_llm(config).await?;
+        let output = work(client).await;
+        mock.shutdown().await;
+        Ok(output)
+    })
+}
+
+/// Starts a mock LLM with `config`, runs `work` with a client for it (or for
+/// the server of `LLM_BASE_URL`) while recording a timeline titled `title`,
+/// then stops the mock. Prints how long the run took and the most requests
+/// in flight at once: as the mock counted them, or, for another server, as
+/// the client did.
 ///
 /// All of it runs [`on_own_runtime`], so it is called without `.await`, and
 /// when it returns nothing it started is left running.
@@ -52,18 +173,28 @@ where
     Fut: Future<Output = T>,
     T: Send,
 {
+    let external = ExternalLlm::from_env()?.is_some();
     on_own_runtime(|| async move {
-        let llm = config.start().await?;
-        let client = LlmClient::new(llm.url());
+        let (client, mock) = start_llm(config).await?;
         let stopwatch = Stopwatch::start();
-        let (output, timeline) = record_future(title, work(client)).await;
+        let (output, timeline) = record_future(title, work(client.clone())).await;
         let elapsed = stopwatch.elapsed();
-        let server = llm.stats();
-        llm.shutdown().await;
+        let server = mock.stats();
+        mock.shutdown().await;
+        let in_flight = if external {
+            format!(
+                "at most {} request(s) in flight, counted by the client",
+                client.max_in_flight()
+            )
+        } else {
+            format!(
+                "at most {} request(s) in flight at the server",
+                server.max_in_flight
+            )
+        };
         say(format!(
-            "{title}: took {} s, at most {} request(s) in flight at the server",
+            "{title}: took {} s, {in_flight}",
             python_seconds(elapsed.as_secs_f64()),
-            server.max_in_flight
         ));
         Ok(Measured {
             output,

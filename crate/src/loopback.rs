@@ -123,18 +123,33 @@ impl LoopbackServer {
     /// Binds 127.0.0.1 on a port the system picks and serves `router` on the
     /// current tokio runtime, over HTTP/1.1 and HTTP/2.
     pub async fn start(router: Router) -> anyhow::Result<Self> {
-        Self::serve_router(router, Protocols::Http1AndHttp2)
+        Self::serve_router(router, Protocols::Http1AndHttp2, loopback_any_port())
     }
 
     /// Like [`start`](Self::start), but speaks only HTTP/1.1, and sets each
     /// connection up as soon as it is accepted.
     pub async fn start_http1(router: Router) -> anyhow::Result<Self> {
-        Self::serve_router(router, Protocols::Http1)
+        Self::serve_router(router, Protocols::Http1, loopback_any_port())
     }
 
-    fn serve_router(router: Router, protocols: Protocols) -> anyhow::Result<Self> {
+    /// Like [`start`](Self::start), on `addr`: the standalone servers'
+    /// `--host` and `--port`.
+    pub async fn start_on(router: Router, addr: SocketAddr) -> anyhow::Result<Self> {
+        Self::serve_router(router, Protocols::Http1AndHttp2, addr)
+    }
+
+    /// Like [`start_http1`](Self::start_http1), on `addr`.
+    pub async fn start_http1_on(router: Router, addr: SocketAddr) -> anyhow::Result<Self> {
+        Self::serve_router(router, Protocols::Http1, addr)
+    }
+
+    fn serve_router(
+        router: Router,
+        protocols: Protocols,
+        addr: SocketAddr,
+    ) -> anyhow::Result<Self> {
         let router = router.layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT));
-        let listener = bind_loopback().context("binding 127.0.0.1 for a server")?;
+        let listener = bind(addr).with_context(|| format!("binding {addr} for a server"))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(serve(listener, router, protocols, stopped));
@@ -193,9 +208,19 @@ enum Protocols {
     Http1,
 }
 
-fn bind_loopback() -> std::io::Result<TcpListener> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+fn loopback_any_port() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+}
+
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // A standalone server restarted on its port must not wait out the old
+    // connections' TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }
 

@@ -1,8 +1,9 @@
 //! [`with_retries`]: a per-attempt timeout and retries with exponential
 //! backoff, for calls to a server that sometimes fails or stalls.
 //!
-//! What is retried: a timeout, and an answer with a 5xx status (the server's
-//! fault, which may pass). What is not: any other error, such as a 4xx answer
+//! What is retried: a timeout, an answer with a 5xx status (the server's
+//! fault, which may pass) and a 429 (a rate limit, which passes), the same
+//! statuses official OpenAI clients retry. What is not: any other error, such as a 4xx answer
 //! (the request itself is wrong, and sending it again cannot help).
 //!
 //! Each attempt is one step of the caller's timeline [`Row`], including an
@@ -113,7 +114,7 @@ fn classify(error: &anyhow::Error) -> (String, bool) {
     if let Some(timed_out) = error.downcast_ref::<TimedOut>() {
         (timed_out.to_string(), true)
     } else if let Some(status) = error.downcast_ref::<HttpStatusError>() {
-        (status.status.to_string(), status.is_server_error())
+        (status.status.to_string(), status.is_retryable())
     } else {
         (format!("{error:#}"), false)
     }
@@ -152,6 +153,8 @@ mod tests {
                     Step::Status(status) => Err(HttpStatusError {
                         status,
                         message: "scripted".into(),
+                        kind: None,
+                        code: None,
                     }
                     .into()),
                     Step::Hang => std::future::pending().await,
@@ -187,6 +190,17 @@ mod tests {
         );
         // 0.1 s to the 503, 0.2 s backoff, 1 s timeout, 0.4 s backoff, 0.1 s.
         assert_eq!(took, Duration::from_millis(1800));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_limit_is_retried() {
+        let (retried, _) = scripted(vec![
+            Step::Status(StatusCode::TOO_MANY_REQUESTS),
+            Step::Answer,
+        ])
+        .await;
+        assert_eq!(retried.result.unwrap(), "answer");
+        assert_eq!(retried.failures[0].reason, "429 Too Many Requests");
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,9 +1,9 @@
 //! The mock LLM server over real HTTP on 127.0.0.1: good and bad requests,
-//! fault injection, the server's in-flight count and shutdown. No assert
+//! fault injection, metrics, the server's in-flight count and shutdown. No assert
 //! here is on wall time; latencies are kept short so the tests run fast.
 
 use async_walkthrough::api_error::ErrorBody;
-use async_walkthrough::mock_llm::answer_tokens;
+use async_walkthrough::mock_llm::{answer_length, answer_tokens};
 use async_walkthrough::*;
 use futures::StreamExt;
 use reqwest::StatusCode;
@@ -18,7 +18,7 @@ fn quick() -> MockLlm {
             search: Duration::from_millis(1),
             lookup: Duration::from_millis(1),
         },
-        faults: Faults::NONE,
+        ..MockLlm::default()
     }
 }
 
@@ -55,18 +55,29 @@ async fn answers_health_and_completions() {
     let completion = client.complete("hello", 5).await.unwrap();
     assert_eq!(completion.tokens, 5);
     assert_eq!(completion.text, "Async lets one thread wait");
+    let text = client.complete_text("hello", 3).await.unwrap();
+    assert_eq!(text.text, "Async lets one");
+    assert_eq!(client.models().await.unwrap(), ["mock-llm"]);
     let stats = llm.stats();
-    assert_eq!(stats.requests, 1, "health is not a model request");
+    assert_eq!(
+        stats.requests, 2,
+        "health and models are not model requests"
+    );
     assert_eq!(stats.in_flight, 0);
     assert_eq!(stats.max_in_flight, 1);
 }
 
 #[tokio::test]
-async fn a_long_completion_repeats_the_answer() {
+async fn a_completion_stops_at_the_end_of_the_answer() {
     let llm = start(quick()).await;
     let client = LlmClient::new(llm.url());
     let completion = client.complete("long", 40).await.unwrap();
-    assert_eq!(completion.text.split_whitespace().count(), 40);
+    assert_eq!(completion.tokens, answer_length());
+    assert!(
+        completion.text.ends_with("adding up."),
+        "{}",
+        completion.text
+    );
 }
 
 #[tokio::test]
@@ -114,7 +125,8 @@ async fn malformed_json_is_a_400_with_a_json_error() {
         .body("{\"prompt\": \"unterminated"))
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.error.contains("parse"), "{}", body.error);
+    assert!(body.error.message.contains("parse"), "{:?}", body.error);
+    assert_eq!(body.error.kind, "invalid_request_error");
     still_serves(&llm).await;
 }
 
@@ -122,11 +134,11 @@ async fn malformed_json_is_a_400_with_a_json_error() {
 async fn a_missing_field_is_a_422_naming_it() {
     let llm = start(quick()).await;
     let (status, body) = raw(http()
-        .post(format!("{}/v1/completions", llm.url()))
-        .json(&serde_json::json!({ "prompt": "no max_tokens" })))
+        .post(format!("{}/v1/chat/completions", llm.url()))
+        .json(&serde_json::json!({ "model": "mock-llm" })))
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.error.contains("max_tokens"), "{}", body.error);
+    assert!(body.error.message.contains("messages"), "{:?}", body.error);
     still_serves(&llm).await;
 }
 
@@ -135,24 +147,39 @@ async fn a_wrongly_typed_field_is_a_422_naming_it() {
     let llm = start(quick()).await;
     let (status, body) = raw(http()
         .post(format!("{}/v1/completions", llm.url()))
-        .json(&serde_json::json!({ "prompt": "x", "max_tokens": "ten" })))
+        .json(&serde_json::json!({ "model": "mock-llm", "prompt": "x", "max_tokens": "ten" })))
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.error.contains("max_tokens"), "{}", body.error);
+    assert!(
+        body.error.message.contains("max_tokens"),
+        "{:?}",
+        body.error
+    );
     still_serves(&llm).await;
 }
 
 #[tokio::test]
-async fn max_tokens_out_of_range_is_a_422() {
+async fn max_tokens_out_of_range_is_a_400_naming_it() {
     let llm = start(quick()).await;
     for max_tokens in [0, 1025] {
-        let (status, body) = raw(http()
-            .post(format!("{}/v1/completions", llm.url()))
-            .json(&serde_json::json!({ "prompt": "x", "max_tokens": max_tokens })))
+        let (status, body) = raw(http().post(format!("{}/v1/completions", llm.url())).json(
+            &serde_json::json!({ "model": "mock-llm", "prompt": "x", "max_tokens": max_tokens }),
+        ))
         .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body.error, "max_tokens must be from 1 to 1024");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body.error.message, "max_tokens must be from 1 to 1024");
+        assert_eq!(body.error.param.as_deref(), Some("max_tokens"));
     }
+    let (status, body) = raw(http()
+        .post(format!("{}/v1/chat/completions", llm.url()))
+        .json(&serde_json::json!({
+            "model": "mock-llm",
+            "messages": [{"role": "user", "content": "x"}],
+            "max_completion_tokens": 0,
+        })))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body.error.param.as_deref(), Some("max_completion_tokens"));
     assert_eq!(llm.stats().requests, 0, "rejected requests are not served");
     still_serves(&llm).await;
 }
@@ -162,7 +189,7 @@ async fn a_missing_content_type_is_a_415() {
     let llm = start(quick()).await;
     let (status, _) = raw(http()
         .post(format!("{}/v1/embeddings", llm.url()))
-        .body("{\"input\": \"x\"}"))
+        .body("{\"model\": \"mock-llm\", \"input\": \"x\"}"))
     .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     still_serves(&llm).await;
@@ -173,7 +200,7 @@ async fn a_wrong_method_is_a_405_with_a_json_error() {
     let llm = start(quick()).await;
     let (status, body) = raw(http().get(format!("{}/v1/completions", llm.url()))).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(body.error, "method not allowed on this path");
+    assert_eq!(body.error.message, "method not allowed on this path");
     let (status, _) = raw(http().post(format!("{}/health", llm.url()))).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     still_serves(&llm).await;
@@ -184,7 +211,7 @@ async fn an_unknown_path_is_a_404_with_a_json_error() {
     let llm = start(quick()).await;
     let (status, body) = raw(http().get(format!("{}/v2/nothing", llm.url()))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body.error, "no such path");
+    assert_eq!(body.error.message, "no such path");
     still_serves(&llm).await;
 }
 
@@ -194,10 +221,14 @@ async fn a_body_over_one_mib_is_a_413_with_a_json_error() {
     let prompt = "x".repeat(1024 * 1024);
     let (status, body) = raw(http()
         .post(format!("{}/v1/completions", llm.url()))
-        .json(&serde_json::json!({ "prompt": prompt, "max_tokens": 1 })))
+        .json(&serde_json::json!({ "model": "mock-llm", "prompt": prompt, "max_tokens": 1 })))
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(body.error.contains("length limit"), "{}", body.error);
+    assert!(
+        body.error.message.contains("length limit"),
+        "{:?}",
+        body.error
+    );
     still_serves(&llm).await;
 }
 
@@ -205,8 +236,8 @@ async fn a_body_over_one_mib_is_a_413_with_a_json_error() {
 async fn a_body_just_under_the_limit_is_served() {
     let llm = start(quick()).await;
     let client = LlmClient::new(llm.url());
-    // The JSON around the prompt takes 35 bytes.
-    let prompt = "x".repeat(1024 * 1024 - 64);
+    // The JSON around the prompt takes under 100 bytes.
+    let prompt = "x".repeat(1024 * 1024 - 128);
     client.complete(&prompt, 1).await.unwrap();
 }
 
@@ -218,11 +249,12 @@ async fn client_errors_name_the_url_and_the_cause() {
     let status = error
         .downcast_ref::<HttpStatusError>()
         .expect("a status error");
-    assert_eq!(status.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status.status, StatusCode::BAD_REQUEST);
+    assert!(!status.is_retryable());
     assert_eq!(
         format!("{error:#}"),
         format!(
-            "POST {}/v1/completions: 422 Unprocessable Entity: max_tokens must be from 1 to 1024",
+            "POST {}/v1/chat/completions: 400 Bad Request: max_tokens must be from 1 to 1024",
             llm.url()
         )
     );
@@ -236,7 +268,7 @@ async fn a_refused_connection_names_the_url() {
     let error = LlmClient::new(&url).complete("x", 1).await.unwrap_err();
     let text = format!("{error:#}");
     assert!(
-        text.starts_with(&format!("POST {url}/v1/completions: ")),
+        text.starts_with(&format!("POST {url}/v1/chat/completions: ")),
         "{text}"
     );
     assert!(text.contains("connect"), "{text}");
@@ -253,13 +285,17 @@ async fn every_completion_fails_when_the_error_share_is_one() {
     })
     .await;
     let client = LlmClient::new(llm.url());
-    for _ in 0..3 {
-        let error = client.complete("x", 1).await.unwrap_err();
+    let mut statuses = Vec::new();
+    for n in 0..30 {
+        let error = client.complete(&format!("x{n}"), 1).await.unwrap_err();
         let status = error.downcast_ref::<HttpStatusError>().unwrap();
-        assert_eq!(status.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(status.is_server_error());
+        assert!(status.is_retryable(), "{status}");
+        statuses.push(status.status.as_u16());
     }
-    assert_eq!(llm.stats().injected_errors, 3);
+    statuses.sort_unstable();
+    statuses.dedup();
+    assert_eq!(statuses, [429, 500, 503]);
+    assert_eq!(llm.stats().injected_errors, 30);
     client.embed("stages are never faulted").await.unwrap();
 }
 
@@ -434,7 +470,7 @@ async fn the_serving_layer_answers_through_the_llm_and_stops_when_dropped() {
         .json(&serde_json::json!({ "query": "wrong field" })))
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.error.contains("question"), "{}", body.error);
+    assert!(body.error.message.contains("question"), "{:?}", body.error);
     let addr = serving.addr();
     drop(serving); // joins its thread
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
@@ -457,10 +493,17 @@ async fn the_serving_layer_reports_a_failing_llm_as_a_502() {
     .await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert!(
-        body.error.contains("503 Service Unavailable"),
-        "{}",
+        [
+            "429 Too Many Requests",
+            "500 Internal Server Error",
+            "503 Service Unavailable"
+        ]
+        .iter()
+        .any(|status| body.error.message.contains(status)),
+        "{:?}",
         body.error
     );
+    assert_eq!(body.error.kind, "server_error");
     let report = load_test(serving.addr(), 5).await;
     assert_eq!((report.connections, report.errors), (5, 5));
 }
@@ -473,4 +516,216 @@ async fn a_load_test_counts_clients_that_cannot_connect_as_errors() {
     };
     let report = load_test(closed, 3).await;
     assert_eq!((report.connections, report.errors), (3, 3));
+}
+
+#[tokio::test]
+async fn an_unknown_model_is_a_404_naming_it() {
+    let llm = start(quick()).await;
+    let client = LlmClient::openai(format!("{}/v1", llm.url()), None, "gpt-nonexistent");
+    let error = client.complete("x", 1).await.unwrap_err();
+    let status = error.downcast_ref::<HttpStatusError>().unwrap();
+    assert_eq!(status.status, StatusCode::NOT_FOUND);
+    assert_eq!(status.code.as_deref(), Some("model_not_found"));
+    assert_eq!(llm.stats().requests, 0, "refused before it is served");
+    still_serves(&llm).await;
+}
+
+#[tokio::test]
+async fn with_an_api_key_only_health_and_metrics_are_open() {
+    let llm = start(MockLlm {
+        api_key: Some("sesame".into()),
+        ..quick()
+    })
+    .await;
+    let base = format!("{}/v1", llm.url());
+    for key in [None, Some("wrong")] {
+        let error = LlmClient::openai(&base, key, "mock-llm")
+            .complete("x", 1)
+            .await
+            .unwrap_err();
+        let status = error.downcast_ref::<HttpStatusError>().unwrap();
+        assert_eq!(status.status, StatusCode::UNAUTHORIZED, "key {key:?}");
+        assert_eq!(status.kind.as_deref(), Some("authentication_error"));
+    }
+    let client = LlmClient::openai(&base, Some("sesame"), "mock-llm");
+    assert_eq!(client.complete("x", 2).await.unwrap().tokens, 2);
+    client.health().await.unwrap();
+    let metrics = http().get(format!("{}/metrics", llm.url())).send().await;
+    assert_eq!(metrics.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_rate_limit_says_when_to_retry() {
+    let llm = start(MockLlm {
+        faults: Faults {
+            seed: 7,
+            error_share: 1.0,
+            ..Faults::NONE
+        },
+        ..quick()
+    })
+    .await;
+    let mut rate_limited = None;
+    for n in 0..30 {
+        let response = http()
+            .post(format!("{}/v1/chat/completions", llm.url()))
+            .json(&serde_json::json!({
+                "model": "mock-llm",
+                "messages": [{"role": "user", "content": format!("prompt {n}")}],
+            }))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            rate_limited = Some(response);
+            break;
+        }
+    }
+    let response = rate_limited.expect("a 429 among 30 failures");
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.error.kind, "rate_limit_error");
+    assert_eq!(body.error.code.as_deref(), Some("rate_limit_exceeded"));
+}
+
+#[tokio::test]
+async fn a_stream_sends_chunks_then_usage_then_done() {
+    let llm = start(quick()).await;
+    let body = http()
+        .post(format!("{}/v1/chat/completions", llm.url()))
+        .json(&serde_json::json!({
+            "model": "mock-llm",
+            "messages": [{"role": "user", "content": "why stream"}],
+            "max_completion_tokens": 3,
+            "stream": true,
+            "stream_options": {"include_usage": true},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events: Vec<&str> = body
+        .split("\n\n")
+        .filter(|event| !event.is_empty())
+        .map(|event| event.strip_prefix("data: ").expect("a data line"))
+        .collect();
+    assert_eq!(events.last(), Some(&"[DONE]"));
+    let chunks: Vec<serde_json::Value> = events[..events.len() - 1]
+        .iter()
+        .map(|event| serde_json::from_str(event).unwrap())
+        .collect();
+    let contents: Vec<&str> = chunks
+        .iter()
+        .filter_map(|chunk| chunk["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(contents, answer_tokens(3));
+    assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+    let finish = &chunks[chunks.len() - 2]["choices"][0];
+    assert_eq!(finish["finish_reason"], "length");
+    let usage = &chunks[chunks.len() - 1];
+    assert_eq!(usage["choices"], serde_json::json!([]));
+    assert_eq!(usage["usage"]["completion_tokens"], 3);
+    assert_eq!(usage["usage"]["prompt_tokens"], 2);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let llm = start(quick()).await;
+    let client = LlmClient::new(llm.url());
+    client.complete("one", 1).await.unwrap();
+    client.complete("two", 1).await.unwrap();
+    client.complete("bad", 0).await.unwrap_err();
+    client.embed("three").await.unwrap();
+    let response = http()
+        .get(format!("{}/metrics", llm.url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for expected in [
+        r#"mock_llm_http_requests_total{route="/v1/chat/completions",status="200"} 2"#,
+        r#"mock_llm_http_requests_total{route="/v1/chat/completions",status="400"} 1"#,
+        r#"mock_llm_http_requests_total{route="/v1/embeddings",status="200"} 1"#,
+        r#"mock_llm_http_request_duration_seconds_count{route="/v1/chat/completions"} 3"#,
+        r#"mock_llm_http_request_duration_seconds_bucket{le="+Inf",route="/v1/embeddings"} 1"#,
+        "mock_llm_requests_in_flight 0",
+        "mock_llm_max_requests_in_flight 1",
+    ] {
+        assert!(lines.contains(&expected), "{expected} not in\n{text}");
+    }
+    assert_eq!(lines.last(), Some(&"# EOF"));
+}
+
+#[tokio::test]
+async fn another_server_gets_the_llm_calls_and_the_mock_keeps_the_stages() {
+    let real = start(MockLlm {
+        model: "real-model".into(),
+        api_key: Some("k".into()),
+        ..quick()
+    })
+    .await;
+    let stages = start(quick()).await;
+    let base_url = format!("{}/v1/", real.url());
+    let external = ExternalLlm::from_vars(|name| match name {
+        "LLM_BASE_URL" => Some(base_url.clone()),
+        "LLM_MODEL" => Some("real-model".into()),
+        "LLM_API_KEY" => Some("k".into()),
+        _ => None,
+    })
+    .unwrap()
+    .expect("LLM_BASE_URL is set");
+    let client = external.client(&stages.url());
+    let answers = ask_gathered(&client, &prompts(10)).await;
+    assert!(answers.iter().all(Result::is_ok));
+    assert_eq!(client.max_in_flight(), 10, "counted by the client");
+    let answer = rag_answer(&client, "how do retries work?", "user-42").await;
+    assert!(answer.is_some());
+    // Ten prompts, the embedding and the completion went to the other
+    // server; search and lookup to the mock.
+    assert_eq!(real.stats().requests, 12);
+    assert_eq!(stages.stats().requests, 2);
+}
+
+#[test]
+fn llm_base_url_without_a_model_is_a_clear_error() {
+    let error = ExternalLlm::from_vars(|name| {
+        (name == "LLM_BASE_URL").then(|| "http://127.0.0.1:8080/v1".to_owned())
+    })
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "LLM_BASE_URL is set, so LLM_MODEL must name the model to ask"
+    );
+    let empty = ExternalLlm::from_vars(|name| (name == "LLM_BASE_URL").then(String::new));
+    assert_eq!(empty.unwrap(), None, "an empty LLM_BASE_URL means the mock");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serving_layer_also_asks_an_http1_server_with_a_key() {
+    let llm = start(MockLlm {
+        model: "served".into(),
+        api_key: Some("k".into()),
+        ..quick()
+    })
+    .await;
+    let upstream = Upstream {
+        api_base: format!("{}/v1", llm.url()),
+        api_key: Some("k".into()),
+        model: "served".into(),
+        http2: false,
+    };
+    let serving = ServingLayer::start_with("127.0.0.1:0".parse().unwrap(), upstream).unwrap();
+    let report = load_test(serving.addr(), 20).await;
+    assert_eq!((report.connections, report.errors), (20, 0));
+    assert_eq!(llm.stats().requests, 20);
+    drop(serving);
 }

@@ -144,7 +144,7 @@ fn completion(index: usize, max_tokens: u32) -> Vec<u8> {
     post_json(
         "/v1/completions",
         &format!(
-            r#"{{"prompt": "prompt {}", "max_tokens": {max_tokens}}}"#,
+            r#"{{"model": "mock-llm", "prompt": "prompt {}", "max_tokens": {max_tokens}}}"#,
             index % 10
         ),
     )
@@ -191,7 +191,8 @@ fn receive(stream: &mut std::net::TcpStream, buffer: &mut Vec<u8>) -> u16 {
 }
 
 /// One request after another: `GET /health` and a completion with
-/// `max_tokens` 0, rejected with 422 before any wait, in turn. (A completion
+/// `max_tokens` 0, rejected with 400 (OpenAI's status for a bad value) before
+/// any wait, in turn. (A completion
 /// that is answered waits on a timer, and tokio's timers tick by the
 /// millisecond: 100,000 of them in a row would take 100 s.)
 fn sequential(addr: SocketAddr, heap: SocketAddr, pid: u32) -> (Memory, Memory) {
@@ -206,7 +207,7 @@ fn sequential(addr: SocketAddr, heap: SocketAddr, pid: u32) -> (Memory, Memory) 
                 assert_eq!(exchange(&mut stream, health, &mut buffer), 200);
             } else {
                 let rejected = completion(index, 0);
-                assert_eq!(exchange(&mut stream, &rejected, &mut buffer), 422);
+                assert_eq!(exchange(&mut stream, &rejected, &mut buffer), 400);
             }
         }
         drop(stream);

@@ -25,6 +25,7 @@ fn quick() -> MockLlm {
             lookup: Duration::from_millis(1),
         },
         faults: Faults::NONE,
+        ..MockLlm::default()
     }
 }
 
@@ -71,7 +72,7 @@ async fn a_client_that_leaves_before_a_slow_answer_stops_its_request() {
     .unwrap();
     let idle = alive_tasks();
     let mut stream = TcpStream::connect(llm.addr()).await.unwrap();
-    let body = r#"{"prompt": "are you there?", "max_tokens": 3}"#;
+    let body = r#"{"model": "mock-llm", "prompt": "are you there?", "max_tokens": 3}"#;
     stream
         .write_all(&post_json("/v1/completions", body))
         .await
@@ -114,7 +115,8 @@ async fn a_client_that_leaves_mid_stream_stops_its_stream() {
     .unwrap();
     let idle = alive_tasks();
     let mut stream = TcpStream::connect(llm.addr()).await.unwrap();
-    let body = r#"{"prompt": "tell me more", "max_tokens": 1000, "stream": true}"#;
+    let body =
+        r#"{"model": "mock-llm", "prompt": "tell me more", "max_tokens": 1000, "stream": true}"#;
     stream
         .write_all(&post_json("/v1/completions", body))
         .await
@@ -501,7 +503,8 @@ async fn shutdown_lets_short_requests_finish_and_cuts_the_rest_within_the_grace(
     .unwrap();
     let addr = llm.addr();
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let body = r#"{"prompt": "a long story", "max_tokens": 1000, "stream": true}"#;
+    let body =
+        r#"{"model": "mock-llm", "prompt": "a long story", "max_tokens": 1000, "stream": true}"#;
     stream
         .write_all(&post_json("/v1/completions", body))
         .await
@@ -511,7 +514,10 @@ async fn shutdown_lets_short_requests_finish_and_cuts_the_rest_within_the_grace(
         .await
         .unwrap();
     let short = tokio::spawn(async move {
-        let request = post_json("/v1/completions", r#"{"prompt": "short", "max_tokens": 2}"#);
+        let request = post_json(
+            "/v1/completions",
+            r#"{"model": "mock-llm", "prompt": "short", "max_tokens": 2}"#,
+        );
         send_raw(addr, &request, Duration::from_secs(30)).await
     });
     // A kept-alive connection that has had its answer and a client halfway
@@ -588,7 +594,10 @@ async fn dropping_the_server_cuts_its_requests_at_once() {
     .unwrap();
     let addr = llm.addr();
     let waiting = tokio::spawn(async move {
-        let request = post_json("/v1/completions", r#"{"prompt": "wait", "max_tokens": 2}"#);
+        let request = post_json(
+            "/v1/completions",
+            r#"{"model": "mock-llm", "prompt": "wait", "max_tokens": 2}"#,
+        );
         send_raw(addr, &request, Duration::from_secs(30)).await
     });
     within(Duration::from_secs(5), || llm.stats().in_flight == 1)
