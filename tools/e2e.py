@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 WALKTHROUGH = "01-asyncio-walkthrough.ipynb"
-SYNC_RUN_CELL = "let sync_run = process_sync();"
+SYNC_RUN_CELL = "let sync_run: Timeline = process_sync();"
 SYNC_RUN_LINES = 10
 
 

@@ -13,7 +13,7 @@
 //!
 //! [`process_sync`](crate::process_sync) and
 //! [`process_async`](crate::process_async) record themselves and return their
-//! timeline, so a notebook cell can keep it (`let sync_run = process_sync();`)
+//! timeline, so a notebook cell can keep it (`let sync_run: Timeline = process_sync();`)
 //! and the next cell can draw it. (A static "last run" would not do: evcxr
 //! links a fresh copy of a dependency into every cell, statics included.)
 
