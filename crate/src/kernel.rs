@@ -101,7 +101,7 @@ impl<T: Send + 'static> IntoFuture for Later<T> {
 
     fn into_future(self) -> LaterRun<T> {
         LaterRun {
-            task: start(self.run),
+            task: start(self.run, self.description),
         }
     }
 }
@@ -185,14 +185,16 @@ where
     F::Output: Send + 'static,
 {
     let (first_poll_done, first_poll) = std::sync::mpsc::channel();
-    let mut task = start(run_to_end(FirstPoll {
-        future: Box::pin(future),
-        done: Some(first_poll_done),
-    }));
+    let task = start(
+        run_to_end(FirstPoll {
+            future: Box::pin(future),
+            done: Some(first_poll_done),
+        }),
+        format!("<task {}>", type_name::<F>()),
+    );
     // The sender goes away after the first poll, or with the future if that
     // poll panicked: either way the task has started.
     let _ = first_poll.recv();
-    task.description = format!("<task {}>", type_name::<F>());
     task
 }
 
@@ -289,8 +291,8 @@ where
 }
 
 /// Runs `run` on a new thread and hands back the [`Task`] that receives its
-/// result.
-fn start<T: Send + 'static>(run: RunToEnd<T>) -> Task<T> {
+/// result, described by `description`.
+fn start<T: Send + 'static>(run: RunToEnd<T>, description: String) -> Task<T> {
     let (output_sender, output) = oneshot::channel();
     let (abort, aborted) = oneshot::channel();
     let finished = Arc::new(AtomicBool::new(false));
@@ -308,6 +310,6 @@ fn start<T: Send + 'static>(run: RunToEnd<T>) -> Task<T> {
         output,
         abort: Mutex::new(Some(abort)),
         finished,
-        description: String::new(),
+        description,
     }
 }
