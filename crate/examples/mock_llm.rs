@@ -15,7 +15,7 @@
 
 mod support;
 
-use async_walkthrough::{Faults, MockLlm};
+use async_walkthrough::llm::{Faults, MockLlm};
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;

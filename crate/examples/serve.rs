@@ -21,8 +21,8 @@
 
 mod support;
 
-use async_walkthrough::mock_llm::DEFAULT_MODEL;
-use async_walkthrough::{ServingLayer, Upstream};
+use async_walkthrough::llm::DEFAULT_MODEL;
+use async_walkthrough::serving::{ServingLayer, Upstream};
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 

@@ -13,7 +13,7 @@
 
 mod support;
 
-use async_walkthrough::serve_under_load;
+use async_walkthrough::serving::serve_under_load;
 use std::process::ExitCode;
 use std::time::Duration;
 

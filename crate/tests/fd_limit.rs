@@ -10,7 +10,7 @@
 
 mod common;
 
-use async_walkthrough::MockLlm;
+use async_walkthrough::llm::MockLlm;
 use common::*;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;

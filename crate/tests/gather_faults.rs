@@ -19,7 +19,7 @@
 //! scenario runs on a current-thread runtime on the test's own thread, so
 //! tests running side by side do not disturb each other's counts.
 
-use async_walkthrough::gather;
+use async_walkthrough::post::gather;
 use futures::FutureExt;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -4,7 +4,8 @@
 //! runtimes of their own, so these tests take real time (tenths of seconds);
 //! none of them asserts on how long anything took.
 
-use async_walkthrough::{capture_future, create_task, find_users_async, gather, later};
+use async_walkthrough::notebook::{capture_future, create_task, later};
+use async_walkthrough::post::{find_users_async, gather};
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::Mutex;

@@ -2,9 +2,9 @@
 //! fault injection, metrics, the server's in-flight count and shutdown. No assert
 //! here is on wall time; latencies are kept short so the tests run fast.
 
-use async_walkthrough::api_error::ErrorBody;
-use async_walkthrough::mock_llm::{answer_length, answer_tokens};
-use async_walkthrough::*;
+use async_walkthrough::http::ErrorBody;
+use async_walkthrough::llm::*;
+use async_walkthrough::serving::*;
 use futures::StreamExt;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -100,7 +100,7 @@ async fn serves_the_rag_stages() {
     let llm = start(quick()).await;
     let client = LlmClient::new(llm.url());
     let embedding = client.embed("how do retries work?").await.unwrap();
-    assert_eq!(embedding.len(), async_walkthrough::mock_llm::EMBEDDING_SIZE);
+    assert_eq!(embedding.len(), EMBEDDING_SIZE);
     let norm: f32 = embedding.iter().map(|x| x * x).sum();
     assert!((norm - 1.0).abs() < 1e-5, "a unit vector, not {norm}");
     assert_eq!(

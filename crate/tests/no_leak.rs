@@ -18,7 +18,8 @@
 
 mod common;
 
-use async_walkthrough::{LoopbackServer, MockLlm};
+use async_walkthrough::http::LoopbackServer;
+use async_walkthrough::llm::MockLlm;
 use axum::Router;
 use axum::routing::get;
 use common::*;

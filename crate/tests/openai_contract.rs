@@ -8,8 +8,7 @@
 //! found next to this test's own executable. Every server is stopped by a
 //! guard, also when a test fails.
 
-use async_walkthrough::mock_llm::{answer_length, answer_tokens};
-use async_walkthrough::{HttpStatusError, LlmClient};
+use async_walkthrough::llm::{HttpStatusError, LlmClient, answer_length, answer_tokens};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use std::io::{BufRead, BufReader};

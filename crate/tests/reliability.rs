@@ -6,8 +6,8 @@
 
 mod common;
 
-use async_walkthrough::loopback::{BODY_READ_TIMEOUT, MAX_HEADER_BYTES, SHUTDOWN_GRACE};
-use async_walkthrough::*;
+use async_walkthrough::http::{BODY_READ_TIMEOUT, MAX_HEADER_BYTES, SHUTDOWN_GRACE};
+use async_walkthrough::llm::*;
 use common::*;
 use proptest::prelude::*;
 use std::net::SocketAddr;

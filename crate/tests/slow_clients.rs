@@ -8,8 +8,8 @@
 
 mod common;
 
-use async_walkthrough::MockLlm;
-use async_walkthrough::loopback::HEADER_READ_TIMEOUT;
+use async_walkthrough::http::HEADER_READ_TIMEOUT;
+use async_walkthrough::llm::MockLlm;
 use common::*;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

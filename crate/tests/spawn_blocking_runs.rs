@@ -16,7 +16,8 @@
 
 mod common;
 
-use async_walkthrough::{capture_future, process_spawn_blocking};
+use async_walkthrough::lessons::process_spawn_blocking;
+use async_walkthrough::notebook::capture_future;
 use common::{figure, machine_state, median};
 use std::time::{Duration, Instant};
 

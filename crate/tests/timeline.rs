@@ -1,8 +1,9 @@
 //! Recorded runs and their pictures, driven through the public API with
 //! tokio's paused clock, so every span lands on an exact second.
 
-use async_walkthrough::timeline::SpanKind;
-use async_walkthrough::*;
+use async_walkthrough::notebook::{capture, capture_future};
+use async_walkthrough::prelude::*;
+use async_walkthrough::timing::{SpanKind, record, record_future};
 use std::time::Duration;
 
 fn secs(s: u64) -> Duration {
@@ -133,7 +134,7 @@ fn an_empty_recording_renders_a_labelled_empty_chart() {
 #[tokio::test(start_paused = true)]
 async fn a_one_row_chart_draws_its_bars() {
     let timeline = recorded_searches("one search", &[2]).await;
-    let svg = timeline_chart::timeline_svg(&timeline);
+    let svg = timeline.to_svg();
     let heights: Vec<f64> = svg
         .split("<rect")
         .skip(2) // before the first rect, and the background

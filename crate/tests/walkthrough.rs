@@ -1,7 +1,9 @@
 //! The post's workloads, driven through the public API with tokio's paused
 //! clock: the printed lines and the reported times are checked exactly.
 
-use async_walkthrough::*;
+use async_walkthrough::notebook::{capture, capture_future, describe_future};
+use async_walkthrough::prelude::*;
+use async_walkthrough::timing::time_future;
 use std::time::Duration;
 
 /// What asyncio.gather prints for `find_users_async(n)` for each `n` in `ns`:

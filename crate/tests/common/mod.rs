@@ -249,7 +249,7 @@ pub fn open_files(pid: u32) -> usize {
 /// starts one server per config on a multi-thread runtime (as a notebook's
 /// would be), announces each address and serves until stdin closes.
 #[cfg(feature = "llm")]
-pub fn serve_mock_llms(configs: Vec<async_walkthrough::MockLlm>) {
+pub fn serve_mock_llms(configs: Vec<async_walkthrough::llm::MockLlm>) {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(async {
         let mut servers = Vec::new();

@@ -1,0 +1,254 @@
+//! [`with_retries`]: a per-attempt timeout and retries with exponential
+//! backoff, for calls to a server that sometimes fails or stalls.
+//!
+//! What is retried: a timeout, an answer with a 5xx status (the server's
+//! fault, which may pass) and a 429 (a rate limit, which passes), the same
+//! statuses official OpenAI clients retry. What is not: any other error, such as a 4xx answer
+//! (the request itself is wrong, and sending it again cannot help).
+//!
+//! Each attempt is one step of the caller's timeline [`Row`], including an
+//! attempt cut off by its timeout, so the retries can be seen in the picture.
+
+use crate::llm::client::HttpStatusError;
+use crate::timing::timeline::Row;
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+/// How patient to be with one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many attempts in all, the first included.
+    pub attempts: u32,
+    /// How long one attempt may take before it is given up.
+    pub timeout: Duration,
+    /// The wait before the first retry; it doubles before each further one.
+    pub first_backoff: Duration,
+}
+
+/// The outcome of a call with retries: its result and every failed attempt.
+#[derive(Debug)]
+pub struct Retried<T> {
+    /// The last attempt's result.
+    pub result: anyhow::Result<T>,
+    /// The attempts that failed, in order.
+    pub failures: Vec<Failure>,
+}
+
+/// One failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Why it failed, in a few words.
+    pub reason: String,
+    /// The wait before the next attempt; `None` when no attempt followed.
+    pub backoff: Option<Duration>,
+}
+
+/// The error of an attempt cut off by its timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut(pub Duration);
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timed out after {} s", self.0.as_secs_f64())
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+impl<T> Retried<T> {
+    /// How many attempts were made.
+    pub fn attempts(&self) -> usize {
+        let last_failed = self.result.is_err() as usize;
+        self.failures.len() + 1 - last_failed
+    }
+}
+
+/// Calls `attempt` until it succeeds, fails in a way a retry cannot fix, or
+/// `policy.attempts` are used up, each attempt a step of `row` limited to
+/// `policy.timeout`.
+pub async fn with_retries<T, F, Fut>(policy: &RetryPolicy, row: &Row, mut attempt: F) -> Retried<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let mut failures = Vec::new();
+    let mut backoff = policy.first_backoff;
+    for number in 1..=policy.attempts.max(1) {
+        let error = match row
+            .step_future(tokio::time::timeout(policy.timeout, attempt()))
+            .await
+        {
+            Ok(Ok(value)) => {
+                return Retried {
+                    result: Ok(value),
+                    failures,
+                };
+            }
+            Ok(Err(error)) => error,
+            Err(_elapsed) => TimedOut(policy.timeout).into(),
+        };
+        let (reason, retryable) = classify(&error);
+        if !retryable || number >= policy.attempts {
+            failures.push(Failure {
+                reason,
+                backoff: None,
+            });
+            return Retried {
+                result: Err(error),
+                failures,
+            };
+        }
+        failures.push(Failure {
+            reason,
+            backoff: Some(backoff),
+        });
+        tokio::time::sleep(backoff).await;
+        backoff *= 2;
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+/// A short reason for a failed attempt, and whether a retry may help.
+fn classify(error: &anyhow::Error) -> (String, bool) {
+    if let Some(timed_out) = error.downcast_ref::<TimedOut>() {
+        (timed_out.to_string(), true)
+    } else if let Some(status) = error.downcast_ref::<HttpStatusError>() {
+        (status.status.to_string(), status.is_retryable())
+    } else {
+        (format!("{error:#}"), false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timing::timeline::{Row, record_future};
+    use reqwest::StatusCode;
+    use std::collections::VecDeque;
+    use tokio::time::Instant;
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        attempts: 4,
+        timeout: Duration::from_secs(1),
+        first_backoff: Duration::from_millis(200),
+    };
+
+    /// What one scripted attempt does after 100 ms.
+    enum Step {
+        Answer,
+        Status(StatusCode),
+        Hang,
+    }
+
+    async fn scripted(script: Vec<Step>) -> (Retried<&'static str>, Duration) {
+        let script = std::sync::Mutex::new(VecDeque::from(script));
+        let started = Instant::now();
+        let retried = with_retries(&POLICY, &Row::start("call"), || {
+            let step = script.lock().unwrap().pop_front().expect("a scripted step");
+            async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                match step {
+                    Step::Answer => Ok("answer"),
+                    Step::Status(status) => Err(HttpStatusError {
+                        status,
+                        message: "scripted".into(),
+                        kind: None,
+                        code: None,
+                    }
+                    .into()),
+                    Step::Hang => std::future::pending().await,
+                }
+            }
+        })
+        .await;
+        (retried, started.elapsed())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_errors_and_timeouts_are_retried_with_doubling_backoff() {
+        let (retried, took) = scripted(vec![
+            Step::Status(StatusCode::SERVICE_UNAVAILABLE),
+            Step::Hang,
+            Step::Answer,
+        ])
+        .await;
+        assert_eq!(retried.attempts(), 3);
+        assert_eq!(retried.result.unwrap(), "answer");
+        assert_eq!(
+            retried.failures,
+            [
+                Failure {
+                    reason: "503 Service Unavailable".into(),
+                    backoff: Some(Duration::from_millis(200)),
+                },
+                Failure {
+                    reason: "timed out after 1 s".into(),
+                    backoff: Some(Duration::from_millis(400)),
+                },
+            ]
+        );
+        // 0.1 s to the 503, 0.2 s backoff, 1 s timeout, 0.4 s backoff, 0.1 s.
+        assert_eq!(took, Duration::from_millis(1800));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_limit_is_retried() {
+        let (retried, _) = scripted(vec![
+            Step::Status(StatusCode::TOO_MANY_REQUESTS),
+            Step::Answer,
+        ])
+        .await;
+        assert_eq!(retried.result.unwrap(), "answer");
+        assert_eq!(retried.failures[0].reason, "429 Too Many Requests");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_error_is_not_retried() {
+        let (retried, took) = scripted(vec![Step::Status(StatusCode::UNPROCESSABLE_ENTITY)]).await;
+        assert_eq!(retried.attempts(), 1);
+        let error = retried.result.unwrap_err();
+        assert_eq!(
+            error.downcast_ref::<HttpStatusError>().unwrap().status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(retried.failures.len(), 1);
+        assert_eq!(retried.failures[0].backoff, None);
+        assert_eq!(took, Duration::from_millis(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_the_last_attempt_with_its_error() {
+        let (retried, took) = scripted(vec![
+            Step::Hang,
+            Step::Hang,
+            Step::Hang,
+            Step::Status(StatusCode::BAD_GATEWAY),
+        ])
+        .await;
+        assert_eq!(retried.attempts(), 4);
+        let error = retried.result.unwrap_err();
+        assert_eq!(
+            error.downcast_ref::<HttpStatusError>().unwrap().status,
+            StatusCode::BAD_GATEWAY
+        );
+        assert_eq!(retried.failures.last().unwrap().backoff, None);
+        // Three timeouts, backoffs of 0.2, 0.4 and 0.8 s, then 0.1 s.
+        assert_eq!(took, Duration::from_millis(3000 + 1400 + 100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_attempt_is_a_step_on_the_timeline_even_a_timed_out_one() {
+        let ((), timeline) = record_future("retries", async {
+            scripted(vec![Step::Hang, Step::Answer]).await;
+        })
+        .await;
+        let steps: Vec<_> = timeline
+            .spans_of("call")
+            .filter(|span| span.kind == crate::timing::timeline::SpanKind::Step)
+            .map(|span| (span.start, span.end))
+            .collect();
+        let ms = Duration::from_millis;
+        assert_eq!(steps, [(ms(0), ms(1000)), (ms(1200), ms(1300))]);
+    }
+}

@@ -1,0 +1,29 @@
+//! What the notebooks' cells call, for `use async_walkthrough::prelude::*;`.
+//!
+//! Only names a notebook uses, and the display traits that let a cell end in
+//! a future, a result or a plain value. Anything else is reachable by its
+//! path, such as `async_walkthrough::scale::Mode`.
+
+pub use crate::notebook::{
+    DebugDisplay, FutureDisplay, NotebookDisplay, Task, create_task, later, rustc_says, source_of,
+};
+pub use crate::post::{find_users_async, find_users_sync, gather, process_async, process_sync};
+pub use crate::timing::{Stopwatch, Timeline};
+
+pub use crate::lessons::{
+    busy_work, compare_cpu_bound, count_on_threads, find_users_blocking, find_users_spawn_blocking,
+    on_one_thread, process_blocking, process_race, process_spawn_blocking, process_threads,
+    process_timeout, runtime_workers,
+};
+pub use crate::scale::ScaleResults;
+
+#[cfg(feature = "llm")]
+pub use crate::llm::{
+    Faults, MAX_TOKENS, MockLlm, RetryPolicy, ask_bounded, ask_gathered, ask_sequentially,
+    ask_with_retries, llm_in_use, measure, prompts, rag_answer, stream_answer, talk_to_llm,
+    with_retries,
+};
+#[cfg(feature = "llm")]
+pub use crate::notebook::on_own_runtime;
+#[cfg(feature = "llm")]
+pub use crate::serving::serve_under_load;

@@ -1,0 +1,343 @@
+//! Recording what each task did when, so a run can be drawn as a timeline.
+//!
+//! The post shows that three searches overlap with two numbers, 6 s and 3 s.
+//! A timeline shows it at a glance: one row per task, one bar per step.
+//!
+//! Recording is opt-in. [`record`] (for sync code) and [`record_future`] (for a
+//! future, followed across `.await`) start a recording; while it runs, work
+//! instrumented with a [`Row`] adds spans to it. With no recording active,
+//! [`Row::start`] returns an inert handle and every step costs one thread-local
+//! read. A row captures its recording when created, so its spans land in the
+//! right place from whatever thread or task they finish on: start the row
+//! before spawning, and move it in. A spawned thread that starts rows itself
+//! joins the recording by running a closure wrapped in [`carry`].
+//!
+//! [`process_sync`](crate::post::process_sync) and
+//! [`process_async`](crate::post::process_async) record themselves and return
+//! their timeline, so a notebook cell can keep it
+//! (`let sync_run: Timeline = process_sync();`) and the next cell can draw it.
+//! (A static "last run" would not do: evcxr links a fresh copy of a dependency
+//! into every cell, statics included.) Drawing lives apart, in `chart`.
+//!
+//! # Examples
+//!
+//! ```
+//! use async_walkthrough::timing::{Row, record_future};
+//! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let (answer, timeline) = record_future("one call", async {
+//!     let row = Row::start("lookup");
+//!     row.step_future(tokio::time::sleep(Duration::from_secs(2))).await;
+//!     42
+//! })
+//! .await;
+//! assert_eq!(answer, 42);
+//! assert_eq!(timeline.tasks.len(), 1);
+//! assert_eq!(timeline.total, Duration::from_secs(2));
+//! # }
+//! ```
+
+use crate::sync::lock;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::time::Instant;
+
+thread_local! {
+    /// The recording that rows created on this thread join, if any.
+    static CURRENT: RefCell<Option<Arc<Recorder>>> = const { RefCell::new(None) };
+}
+
+/// What a span covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanKind {
+    /// A whole call, such as one `find_users_async(3)`, from start to end.
+    Call,
+    /// One unit of work inside a call, such as one user search.
+    Step,
+}
+
+/// One recorded interval, relative to the start of the recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// The row (task) it belongs to, such as `find_users(3)`.
+    pub task: Arc<str>,
+    /// Whether it covers a whole call or one step.
+    pub kind: SpanKind,
+    /// When it began, from the start of the recording.
+    pub start: Duration,
+    /// When it ended, from the start of the recording.
+    pub end: Duration,
+}
+
+/// A finished recording: its spans, in the order their rows were created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// What was recorded, such as `process_async()`.
+    pub title: String,
+    /// Row names in the order the rows were created.
+    pub tasks: Vec<Arc<str>>,
+    /// Every span, in the order it finished.
+    pub spans: Vec<Span>,
+    /// From the start of the recording to its end.
+    pub total: Duration,
+}
+
+impl Timeline {
+    /// The spans of one row, in the order they finished.
+    pub fn spans_of<'a>(&'a self, task: &'a str) -> impl Iterator<Item = &'a Span> + 'a {
+        self.spans.iter().filter(move |span| &*span.task == task)
+    }
+}
+
+struct Recorder {
+    started: Instant,
+    tasks: Mutex<Vec<Arc<str>>>,
+    spans: Mutex<Vec<Span>>,
+}
+
+impl Recorder {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            started: Instant::now(),
+            tasks: Mutex::new(Vec::new()),
+            spans: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn push(&self, task: &Arc<str>, kind: SpanKind, start: Instant) {
+        let span = Span {
+            task: Arc::clone(task),
+            kind,
+            start: start - self.started,
+            end: self.started.elapsed(),
+        };
+        lock(&self.spans).push(span);
+    }
+
+    fn finish(&self, title: String) -> Timeline {
+        Timeline {
+            title,
+            tasks: lock(&self.tasks).clone(),
+            spans: lock(&self.spans).clone(),
+            total: self.started.elapsed(),
+        }
+    }
+}
+
+/// Runs `work` with `recorder` as this thread's recording, restoring the
+/// previous one afterwards.
+fn with_recorder<R>(recorder: Option<Arc<Recorder>>, work: impl FnOnce() -> R) -> R {
+    let outer = CURRENT.replace(recorder);
+    let result = work();
+    CURRENT.set(outer);
+    result
+}
+
+/// Records the spans of `work` and returns its result with the timeline.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::timing::{Row, record};
+///
+/// let ((), timeline) = record("two steps", || {
+///     let row = Row::start("work");
+///     for _ in 0..2 {
+///         let step = row.step();
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         step.end();
+///     }
+/// });
+/// assert_eq!(timeline.spans_of("work").count(), 3, "two steps and the call");
+/// ```
+pub fn record<R>(title: impl Into<String>, work: impl FnOnce() -> R) -> (R, Timeline) {
+    let recorder = Recorder::new();
+    let result = with_recorder(Some(Arc::clone(&recorder)), work);
+    (result, recorder.finish(title.into()))
+}
+
+/// Records the spans of a future; resolves to its output and the timeline.
+/// (See the module's example.)
+pub fn record_future<F: Future>(title: impl Into<String>, future: F) -> RecordedFuture<F> {
+    RecordedFuture {
+        inner: Box::pin(future),
+        recorder: Recorder::new(),
+        title: Some(title.into()),
+    }
+}
+
+/// The future returned by [`record_future`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecordedFuture<F> {
+    inner: Pin<Box<F>>,
+    recorder: Arc<Recorder>,
+    title: Option<String>,
+}
+
+impl<F: Future> Future for RecordedFuture<F> {
+    type Output = (F::Output, Timeline);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let recorder = Some(Arc::clone(&this.recorder));
+        match with_recorder(recorder, || this.inner.as_mut().poll(cx)) {
+            Poll::Ready(output) => {
+                let title = this.title.take().unwrap_or_default();
+                Poll::Ready((output, this.recorder.finish(title)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Wraps a closure so that it joins the recording active where it was
+/// created, on whatever thread it later runs: use it for spawned threads.
+/// (A spawned task needs nothing: a [`Row`] created before the spawn keeps
+/// its recording wherever it is polled.)
+pub fn carry<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
+    let recorder = CURRENT.with_borrow(Clone::clone);
+    move || with_recorder(recorder, work)
+}
+
+/// One task's row in a recording; inert when nothing is being recorded.
+pub struct Row {
+    live: Option<LiveRow>,
+}
+
+struct LiveRow {
+    recorder: Arc<Recorder>,
+    task: Arc<str>,
+    started: Instant,
+}
+
+impl Row {
+    /// Starts a row of the active recording, named `name` (formatted only
+    /// when a recording is active). The row's whole life becomes a
+    /// [`SpanKind::Call`] span when it is dropped. Outside a recording the row
+    /// is inert and every step costs one thread-local read.
+    pub fn start(name: impl fmt::Display) -> Row {
+        let recorder = CURRENT.with_borrow(Clone::clone);
+        Row {
+            live: recorder.map(|recorder| {
+                let task: Arc<str> = name.to_string().into();
+                lock(&recorder.tasks).push(Arc::clone(&task));
+                LiveRow {
+                    recorder,
+                    task,
+                    started: Instant::now(),
+                }
+            }),
+        }
+    }
+
+    /// Starts one step of this row; [`Step::end`] records it. A step that is
+    /// dropped without ending (its future was cancelled mid-way) records
+    /// nothing: it never finished. Outside a recording not even the clock is
+    /// read.
+    pub fn step(&self) -> Step<'_> {
+        Step {
+            live: self.live.as_ref().map(|live| (live, Instant::now())),
+        }
+    }
+
+    /// Awaits `future` as one step of this row.
+    pub async fn step_future<F: Future>(&self, future: F) -> F::Output {
+        let step = self.step();
+        let output = future.await;
+        step.end();
+        output
+    }
+}
+
+/// One step of a [`Row`], from [`Row::step`] until [`Step::end`].
+#[must_use = "a step records only when it is ended"]
+pub struct Step<'row> {
+    live: Option<(&'row LiveRow, Instant)>,
+}
+
+impl Step<'_> {
+    /// Records the step as ending now.
+    pub fn end(self) {
+        if let Some((live, started)) = self.live {
+            live.recorder.push(&live.task, SpanKind::Step, started);
+        }
+    }
+}
+
+impl Drop for Row {
+    fn drop(&mut self) {
+        if let Some(live) = &self.live {
+            live.recorder.push(&live.task, SpanKind::Call, live.started);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn rows_outside_a_recording_record_nothing_and_name_nothing() {
+        struct Named<'a>(&'a std::cell::Cell<bool>);
+        impl fmt::Display for Named<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.set(true);
+                f.write_str("unused")
+            }
+        }
+        let named = std::cell::Cell::new(false);
+        let row = Row::start(Named(&named));
+        row.step_future(tokio::time::sleep(Duration::from_secs(1)))
+            .await;
+        assert!(!named.get());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_row_moved_into_a_spawned_task_records_into_its_recording() {
+        let ((), timeline) = record_future("spawned", async {
+            let row = Row::start("child");
+            let child = tokio::spawn(async move {
+                row.step_future(tokio::time::sleep(Duration::from_secs(2)))
+                    .await;
+            });
+            child.await.expect("the child task finishes");
+        })
+        .await;
+        let steps: Vec<_> = timeline.spans_of("child").collect();
+        assert_eq!(steps.len(), 2, "one step and the call");
+        assert_eq!(steps[0].kind, SpanKind::Step);
+        assert_eq!(
+            (steps[0].start, steps[0].end),
+            (Duration::ZERO, Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn a_carried_thread_records_into_the_recording() {
+        let ((), timeline) = record("threads", || {
+            std::thread::scope(|scope| {
+                scope.spawn(carry(|| Row::start("on a thread").step().end()));
+            });
+        });
+        assert_eq!(timeline.tasks, [Arc::from("on a thread")]);
+    }
+
+    #[test]
+    fn steps_record_when_ended_and_the_call_when_dropped() {
+        let ((), timeline) = record("sync", || {
+            let row = Row::start("work");
+            row.step().end();
+            let _dropped = row.step();
+        });
+        assert_eq!(timeline.tasks, [Arc::from("work")]);
+        let kinds: Vec<_> = timeline.spans.iter().map(|span| span.kind).collect();
+        assert_eq!(kinds, [SpanKind::Step, SpanKind::Call]);
+    }
+}
