@@ -81,7 +81,7 @@ VALUES = [
     (r"'async'", r'"async"'),
     (
         r"<coroutine object process_async at 0x[0-9a-f]+>",
-        r"<future \S+::process_async::\{\{closure\}\} at 0x[0-9a-f]+, Output = async_walkthrough::timeline::Timeline, not started>",
+        r"<future \S+::process_async::\{\{closure\}\} at 0x[0-9a-f]+, Output = async_walkthrough::timing::timeline::Timeline, not started>",
     ),
 ]
 

@@ -24,7 +24,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// # Examples
 ///
 /// ```
-/// use async_walkthrough::api_error::ApiError;
+/// use async_walkthrough::http::ApiError;
 /// use axum::http::StatusCode;
 ///
 /// let error = ApiError::new(StatusCode::NOT_FOUND, "The model `gpt-9` does not exist")

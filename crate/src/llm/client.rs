@@ -42,7 +42,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// # Examples
 ///
 /// ```no_run
-/// use async_walkthrough::LlmClient;
+/// use async_walkthrough::llm::LlmClient;
 ///
 /// # async fn example() -> anyhow::Result<()> {
 /// // llama.cpp's server, vLLM or Ollama: their base URL ends in /v1.

@@ -100,7 +100,7 @@ const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 /// # Examples
 ///
 /// ```
-/// use async_walkthrough::MockLlm;
+/// use async_walkthrough::llm::MockLlm;
 /// use std::time::Duration;
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {

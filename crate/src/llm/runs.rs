@@ -59,7 +59,7 @@ pub struct Measured<T> {
 /// # Examples
 ///
 /// ```
-/// use async_walkthrough::ExternalLlm;
+/// use async_walkthrough::llm::ExternalLlm;
 ///
 /// let vars = |name: &str| match name {
 ///     "LLM_BASE_URL" => Some("http://127.0.0.1:8080/v1/".to_owned()),

@@ -54,7 +54,7 @@ pub struct Later<T> {
 /// # Examples
 ///
 /// ```
-/// use async_walkthrough::later;
+/// use async_walkthrough::notebook::later;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -162,7 +162,7 @@ pub struct Task<T> {
 /// # Examples
 ///
 /// ```
-/// use async_walkthrough::create_task;
+/// use async_walkthrough::notebook::create_task;
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
