@@ -61,7 +61,6 @@ use tokio::task::coop;
 /// assert_eq!(started.elapsed(), Duration::from_secs(3), "the longest, not the sum");
 /// # }
 /// ```
-#[must_use = "gather returns every future's output"]
 pub async fn gather<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     Gather::new(futures).await
 }
