@@ -24,8 +24,10 @@
 //!   futures and tasks kept across cells, [`source_of`](notebook::source_of)
 //!   and [`rustc_says`](notebook::rustc_says) for code and compiler messages
 //!   as outputs, and [`on_own_runtime`](notebook::on_own_runtime).
-//! - [`lessons`]: what the post leaves out (notebook 02): blocking calls,
-//!   CPU-bound work, one thread, cancellation, threads.
+//! - [`lessons`]: what notebook 02's cells build on to show what the post
+//!   leaves out: a blocking search and one on the blocking pool, a busy loop,
+//!   a current-thread runtime, scoped threads whose lines are kept (the
+//!   demonstrations themselves, cancellation among them, are in the cells).
 //! - [`scale`]: the searches from 10 to 10 million at once, and `make bench`'s
 //!   results (notebook 03).
 //!

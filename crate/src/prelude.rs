@@ -5,15 +5,15 @@
 //! path, such as `async_walkthrough::scale::Mode`.
 
 pub use crate::notebook::{
-    DebugDisplay, FutureDisplay, NotebookDisplay, Task, create_task, later, rustc_says, source_of,
+    DebugDisplay, FutureDisplay, NotebookDisplay, Task, capture_future, create_task, later,
+    rustc_says, source_of,
 };
 pub use crate::post::{find_users_async, find_users_sync, gather, process_async, process_sync};
-pub use crate::timing::{Stopwatch, Timeline};
+pub use crate::timing::{Stopwatch, Timeline, fastest_of, record, record_future};
 
 pub use crate::lessons::{
-    busy_work, compare_cpu_bound, count_on_threads, find_users_blocking, find_users_spawn_blocking,
-    on_one_thread, process_blocking, process_race, process_spawn_blocking, process_threads,
-    process_timeout, runtime_workers,
+    busy_work, find_users_blocking, find_users_spawn_blocking, on_one_thread, runtime_workers,
+    spawn_captured,
 };
 pub use crate::scale::ScaleResults;
 

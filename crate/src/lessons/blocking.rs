@@ -10,18 +10,21 @@
 //! does), or, for work that really has to block (a synchronous library call,
 //! a heavy computation), hand it to tokio's blocking thread pool with
 //! `tokio::task::spawn_blocking` and await its result, as
-//! [`find_users_spawn_blocking`] does.
+//! [`find_users_spawn_blocking`] does. Notebook 02 gathers both in its cells.
+//!
+//! As in [`post`](crate::post), the lines ending in `// timeline` record the
+//! searches for the timeline pictures and are left out of what
+//! [`source_of`](crate::notebook::source_of) shows.
 
-use crate::notebook::console::{capture_future, say};
-use crate::post::gather::gather;
+use crate::notebook::console::say;
 use crate::post::workloads::SEARCH_STEP;
-use crate::timing::stopwatch::{Stopwatch, python_seconds};
-use crate::timing::timeline::{Row, Timeline, record_future};
+use crate::timing::timeline::Row;
 
 /// Searches `n` users like `find_users_async`, but blocks the thread for each
 /// search: an async function in name only.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub async fn find_users_blocking(n: u32) {
-    let row = Row::start(format_args!("find_users_blocking({n})"));
+    let row = Row::start(format_args!("find_users_blocking({n})")); // timeline
     for i in 1..=n {
         say(format!("{i}th user is being searched out of {n} people..."));
         let step = row.step(); // timeline
@@ -33,72 +36,29 @@ pub async fn find_users_blocking(n: u32) {
 
 /// Searches `n` users with the same blocking sleep, run on tokio's blocking
 /// thread pool: the search waits for it without holding up anything else.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub async fn find_users_spawn_blocking(n: u32) {
-    let row = Row::start(format_args!("find_users_spawn_blocking({n})"));
+    let row = Row::start(format_args!("find_users_spawn_blocking({n})")); // timeline
     for i in 1..=n {
         say(format!("{i}th user is being searched out of {n} people..."));
-        let search = tokio::task::spawn_blocking(|| std::thread::sleep(SEARCH_STEP));
-        row.step_future(search)
+        let step = row.step(); // timeline
+        tokio::task::spawn_blocking(|| std::thread::sleep(SEARCH_STEP))
             .await
             .expect("a sleeping thread neither panics nor is cancelled");
+        step.end(); // timeline
     }
     say(format!("Total {n} people have been searched!"));
-}
-
-/// Gathers blocking searches of 3, 2 and 1 users: about 6 seconds, because
-/// each one runs to its end in its first poll. Returns the run's timeline.
-pub async fn process_blocking() -> Timeline {
-    let ((), timeline) = record_future("process_blocking()", async {
-        let stopwatch = Stopwatch::start();
-        gather([
-            find_users_blocking(3),
-            find_users_blocking(2),
-            find_users_blocking(1),
-        ])
-        .await;
-        let seconds = python_seconds(stopwatch.elapsed_secs());
-        say(format!(
-            " >>> total time taken for blocking process: {seconds}"
-        ));
-    })
-    .await;
-    timeline
-}
-
-/// Gathers searches of 3, 2 and 1 users whose blocking sleeps run on the
-/// blocking pool: about 3 seconds. Returns the run's timeline.
-///
-/// Each search's lines are collected and printed when all are done, search by
-/// search. Printed live, they would come out in a different order from run to
-/// run: three pool threads that finish "at the same moment" finish in no
-/// fixed order. (Timer wake-ups, by contrast, are handled in one batch, which
-/// is what keeps `process_async`'s interleaving the same every time.)
-pub async fn process_spawn_blocking() -> Timeline {
-    let ((), timeline) = record_future("process_spawn_blocking()", async {
-        let stopwatch = Stopwatch::start();
-        let searches = gather([
-            capture_future(find_users_spawn_blocking(3)),
-            capture_future(find_users_spawn_blocking(2)),
-            capture_future(find_users_spawn_blocking(1)),
-        ])
-        .await;
-        let seconds = python_seconds(stopwatch.elapsed_secs());
-        for ((), lines) in searches {
-            lines.into_iter().for_each(say);
-        }
-        say(format!(
-            " >>> total time taken for spawn_blocking process: {seconds}"
-        ));
-    })
-    .await;
-    timeline
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notebook::console::capture_future;
+    use crate::post::gather::gather;
     use crate::post::workloads::assert_searches_ran_side_by_side;
     use crate::post::workloads::find_users_async;
+    use crate::timing::stopwatch::Stopwatch;
+    use crate::timing::timeline::record_future;
     use std::future::Future;
     use std::pin::Pin;
     use std::time::Duration;
@@ -151,11 +111,28 @@ mod tests {
         );
     }
 
-    /// On the blocking pool the three searches' first steps overlap: each
-    /// starts before any of them ends. Lines come out search by search.
+    /// Gathered as notebook 02's cell gathers them, on the blocking pool the
+    /// three searches' first steps overlap: each starts before any of them
+    /// ends. Each search's lines, captured, come out search by search.
     #[tokio::test]
     async fn spawn_blocking_searches_overlap_and_print_search_by_search() {
-        let (timeline, lines) = capture_future(process_spawn_blocking()).await;
+        let (lines, timeline) = record_future("spawn_blocking", async {
+            let stopwatch = Stopwatch::start();
+            let searches = gather([
+                capture_future(find_users_spawn_blocking(3)),
+                capture_future(find_users_spawn_blocking(2)),
+                capture_future(find_users_spawn_blocking(1)),
+            ])
+            .await;
+            let seconds = stopwatch.elapsed_secs();
+            let mut lines: Vec<String> =
+                searches.into_iter().flat_map(|((), lines)| lines).collect();
+            lines.push(format!(
+                " >>> total time taken for spawn_blocking process: {seconds:?}"
+            ));
+            lines
+        })
+        .await;
         assert_searches_ran_side_by_side(&timeline, &lines, "spawn_blocking process");
     }
 }

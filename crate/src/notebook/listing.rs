@@ -23,8 +23,6 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../lessons/blocking.rs"),
     ),
     ("lessons/cpu.rs", include_str!("../lessons/cpu.rs")),
-    ("lessons/cancel.rs", include_str!("../lessons/cancel.rs")),
-    ("lessons/threads.rs", include_str!("../lessons/threads.rs")),
     ("llm/runs.rs", include_str!("../llm/runs.rs")),
     ("llm/retry.rs", include_str!("../llm/retry.rs")),
     ("serving/layer.rs", include_str!("../serving/layer.rs")),

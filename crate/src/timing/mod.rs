@@ -10,7 +10,7 @@ pub(crate) mod stopwatch;
 pub(crate) mod timeline;
 
 pub use chart::RESOLUTION;
-pub use stopwatch::{Stopwatch, python_seconds, time_future};
+pub use stopwatch::{Stopwatch, fastest_of, python_seconds, time_future};
 pub use timeline::{
     RecordedFuture, Row, Span, SpanKind, Step, Timeline, carry, record, record_future,
 };

@@ -10,7 +10,9 @@
 //! read. A row captures its recording when created, so its spans land in the
 //! right place from whatever thread or task they finish on: start the row
 //! before spawning, and move it in. A spawned thread that starts rows itself
-//! joins the recording by running a closure wrapped in [`carry`].
+//! joins the recording by running a closure wrapped in [`carry`]; its rows
+//! are listed where the closure was wrapped, so threads racing to start do
+//! not change the order of the rows.
 //!
 //! [`process_sync`](crate::post::process_sync) and
 //! [`process_async`](crate::post::process_async) record themselves and return
@@ -44,6 +46,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -51,7 +54,26 @@ use tokio::time::Instant;
 
 thread_local! {
     /// The recording that rows created on this thread join, if any.
-    static CURRENT: RefCell<Option<Arc<Recorder>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Joined>> = const { RefCell::new(None) };
+}
+
+/// Where rows started on a thread go: a recording and, inside a [`carry`]d
+/// closure, the place the closure was given in the order of rows.
+#[derive(Clone)]
+struct Joined {
+    recorder: Arc<Recorder>,
+    /// The carried closure's place, and how many rows it has started.
+    slot: Option<(u64, Arc<AtomicU64>)>,
+}
+
+impl Joined {
+    /// The place of a row started now: rows sort by it.
+    fn next_key(&self) -> Place {
+        match &self.slot {
+            Some((slot, rows)) => (*slot, rows.fetch_add(1, Ordering::Relaxed)),
+            None => (self.recorder.next_place(), 0),
+        }
+    }
 }
 
 /// What a span covers.
@@ -96,10 +118,17 @@ impl Timeline {
     }
 }
 
+/// A row's place in the order of rows: the order it was started in, or for a
+/// row of a [`carry`]d closure, where the closure was wrapped and which of its
+/// rows it is.
+type Place = (u64, u64);
+
 struct Recorder {
     started: Instant,
-    tasks: Mutex<Vec<Arc<str>>>,
+    /// Row names with their place in the order of rows.
+    tasks: Mutex<Vec<(Place, Arc<str>)>>,
     spans: Mutex<Vec<Span>>,
+    places: AtomicU64,
 }
 
 impl Recorder {
@@ -108,7 +137,12 @@ impl Recorder {
             started: Instant::now(),
             tasks: Mutex::new(Vec::new()),
             spans: Mutex::new(Vec::new()),
+            places: AtomicU64::new(0),
         })
+    }
+
+    fn next_place(&self) -> u64 {
+        self.places.fetch_add(1, Ordering::Relaxed)
     }
 
     fn push(&self, task: &Arc<str>, kind: SpanKind, start: Instant) {
@@ -122,9 +156,11 @@ impl Recorder {
     }
 
     fn finish(&self, title: String) -> Timeline {
+        let mut tasks = lock(&self.tasks).clone();
+        tasks.sort_by_key(|(place, _)| *place);
         Timeline {
             title,
-            tasks: lock(&self.tasks).clone(),
+            tasks: tasks.into_iter().map(|(_, task)| task).collect(),
             spans: lock(&self.spans).clone(),
             total: self.started.elapsed(),
         }
@@ -133,8 +169,8 @@ impl Recorder {
 
 /// Runs `work` with `recorder` as this thread's recording, restoring the
 /// previous one afterwards.
-fn with_recorder<R>(recorder: Option<Arc<Recorder>>, work: impl FnOnce() -> R) -> R {
-    let outer = CURRENT.replace(recorder);
+fn with_recorder<R>(joined: Option<Joined>, work: impl FnOnce() -> R) -> R {
+    let outer = CURRENT.replace(joined);
     let result = work();
     CURRENT.set(outer);
     result
@@ -159,7 +195,11 @@ fn with_recorder<R>(recorder: Option<Arc<Recorder>>, work: impl FnOnce() -> R) -
 /// ```
 pub fn record<R>(title: impl Into<String>, work: impl FnOnce() -> R) -> (R, Timeline) {
     let recorder = Recorder::new();
-    let result = with_recorder(Some(Arc::clone(&recorder)), work);
+    let joined = Joined {
+        recorder: Arc::clone(&recorder),
+        slot: None,
+    };
+    let result = with_recorder(Some(joined), work);
     (result, recorder.finish(title.into()))
 }
 
@@ -186,8 +226,11 @@ impl<F: Future> Future for RecordedFuture<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let recorder = Some(Arc::clone(&this.recorder));
-        match with_recorder(recorder, || this.inner.as_mut().poll(cx)) {
+        let joined = Joined {
+            recorder: Arc::clone(&this.recorder),
+            slot: None,
+        };
+        match with_recorder(Some(joined), || this.inner.as_mut().poll(cx)) {
             Poll::Ready(output) => {
                 let title = this.title.take().unwrap_or_default();
                 Poll::Ready((output, this.recorder.finish(title)))
@@ -199,11 +242,18 @@ impl<F: Future> Future for RecordedFuture<F> {
 
 /// Wraps a closure so that it joins the recording active where it was
 /// created, on whatever thread it later runs: use it for spawned threads.
-/// (A spawned task needs nothing: a [`Row`] created before the spawn keeps
-/// its recording wherever it is polled.)
+/// The rows it starts are listed in the timeline where it was wrapped, so
+/// threads spawned in a row keep that order in the picture whichever starts
+/// first. (A spawned task needs nothing: a [`Row`] created before the spawn
+/// keeps its recording wherever it is polled.)
 pub fn carry<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
-    let recorder = CURRENT.with_borrow(Clone::clone);
-    move || with_recorder(recorder, work)
+    let joined = CURRENT.with_borrow(|joined| {
+        joined.as_ref().map(|joined| Joined {
+            recorder: Arc::clone(&joined.recorder),
+            slot: Some((joined.recorder.next_place(), Arc::new(AtomicU64::new(0)))),
+        })
+    });
+    move || with_recorder(joined, work)
 }
 
 /// One task's row in a recording; inert when nothing is being recorded.
@@ -223,13 +273,14 @@ impl Row {
     /// [`SpanKind::Call`] span when it is dropped. Outside a recording the row
     /// is inert and every step costs one thread-local read.
     pub fn start(name: impl fmt::Display) -> Row {
-        let recorder = CURRENT.with_borrow(Clone::clone);
+        let joined = CURRENT.with_borrow(Clone::clone);
         Row {
-            live: recorder.map(|recorder| {
+            live: joined.map(|joined| {
                 let task: Arc<str> = name.to_string().into();
-                lock(&recorder.tasks).push(Arc::clone(&task));
+                let place = joined.next_key();
+                lock(&joined.recorder.tasks).push((place, Arc::clone(&task)));
                 LiveRow {
-                    recorder,
+                    recorder: joined.recorder,
                     task,
                     started: Instant::now(),
                 }
@@ -327,6 +378,36 @@ mod tests {
             });
         });
         assert_eq!(timeline.tasks, [Arc::from("on a thread")]);
+    }
+
+    /// The first thread starts its row last, yet its row comes first: rows
+    /// of carried closures sort by where the closures were wrapped.
+    #[test]
+    fn carried_threads_keep_their_rows_in_the_order_they_were_wrapped() {
+        let ((), timeline) = record("threads", || {
+            let before = Row::start("before");
+            std::thread::scope(|scope| {
+                let (first_may_start, go) = std::sync::mpsc::channel::<()>();
+                let first = carry(move || {
+                    go.recv().expect("the second thread signals");
+                    drop(Row::start("first"));
+                });
+                let second = carry(move || {
+                    drop(Row::start("second"));
+                    drop(Row::start("second, again"));
+                    first_may_start.send(()).expect("the first thread waits");
+                });
+                scope.spawn(first);
+                scope.spawn(second);
+            });
+            drop(before);
+            drop(Row::start("after"));
+        });
+        let tasks: Vec<&str> = timeline.tasks.iter().map(|task| &**task).collect();
+        assert_eq!(
+            tasks,
+            ["before", "first", "second", "second, again", "after"]
+        );
     }
 
     #[test]
