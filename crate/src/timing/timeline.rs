@@ -219,7 +219,8 @@ struct LiveRow {
 
 impl Row {
     /// Starts a row of the active recording, named `name` (formatted only
-    /// when a recording is active). The row's whole life becomes a
+    /// when a recording is active); a row named like an earlier one adds its
+    /// spans to that row. The row's whole life becomes a
     /// [`SpanKind::Call`] span when it is dropped. Outside a recording the row
     /// is inert and every step costs one thread-local read.
     pub fn start(name: impl fmt::Display) -> Row {
@@ -227,7 +228,12 @@ impl Row {
         Row {
             live: recorder.map(|recorder| {
                 let task: Arc<str> = name.to_string().into();
-                lock(&recorder.tasks).push(Arc::clone(&task));
+                let mut tasks = lock(&recorder.tasks);
+                // Rows of the same name are one row of the picture.
+                if !tasks.contains(&task) {
+                    tasks.push(Arc::clone(&task));
+                }
+                drop(tasks);
                 LiveRow {
                     recorder,
                     task,
@@ -327,6 +333,18 @@ mod tests {
             });
         });
         assert_eq!(timeline.tasks, [Arc::from("on a thread")]);
+    }
+
+    #[test]
+    fn rows_of_the_same_name_are_one_row() {
+        let ((), timeline) = record("twice", || {
+            Row::start("call").step().end();
+            Row::start("other");
+            Row::start("call").step().end();
+        });
+        assert_eq!(timeline.tasks, [Arc::from("call"), Arc::from("other")]);
+        let steps = timeline.spans_of("call");
+        assert_eq!(steps.filter(|span| span.kind == SpanKind::Step).count(), 2);
     }
 
     #[test]
