@@ -29,4 +29,4 @@ pub use crate::serving::{LoadReport, ServingLayer, load_test};
 #[cfg(feature = "llm")]
 pub use futures::StreamExt;
 #[cfg(feature = "llm")]
-pub use tokio::sync::Semaphore;
+pub use anyhow;
