@@ -27,6 +27,6 @@ pub use crate::notebook::on_own_runtime;
 #[cfg(feature = "llm")]
 pub use crate::serving::{LoadReport, ServingLayer, load_test};
 #[cfg(feature = "llm")]
-pub use futures::StreamExt;
-#[cfg(feature = "llm")]
 pub use anyhow;
+#[cfg(feature = "llm")]
+pub use futures::StreamExt;
