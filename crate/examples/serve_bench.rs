@@ -13,7 +13,8 @@
 
 mod support;
 
-use async_walkthrough::serving::serve_under_load;
+use async_walkthrough::llm::MockLlm;
+use async_walkthrough::serving::{ServingLayer, load_test};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -99,7 +100,21 @@ fn run(args: &Args) -> anyhow::Result<String> {
         .worker_threads(outside_workers())
         .enable_all()
         .build()?;
-    let report = outside.block_on(serve_under_load(args.connections, args.latency))?;
+    let report = outside.block_on(async {
+        let llm = MockLlm {
+            latency: args.latency,
+            ..MockLlm::default()
+        }
+        .start()
+        .await?;
+        let serving = ServingLayer::start(llm.addr())?;
+        let report = load_test(serving.addr(), args.connections).await;
+        // Joins the serving layer's thread, which closes its connection to
+        // the LLM; only then can the LLM's shutdown finish.
+        drop(serving);
+        llm.shutdown().await;
+        anyhow::Ok(report)
+    })?;
     Ok(serde_json::to_string(&report)?)
 }
 

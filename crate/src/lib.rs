@@ -37,7 +37,7 @@
 //! - [`http`]: [`LoopbackServer`](http::LoopbackServer), serving an app on
 //!   127.0.0.1 until dropped, and the servers' OpenAI-shaped errors.
 //! - [`llm`]: the mock LLM speaking OpenAI's API, its client, retries, and
-//!   notebook 04's runs against it.
+//!   what notebook 04's cells build on to run against it.
 //! - [`serving`]: a serving layer on one thread in front of the LLM, and the
 //!   load test that measures it.
 //!

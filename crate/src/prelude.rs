@@ -19,11 +19,14 @@ pub use crate::scale::ScaleResults;
 
 #[cfg(feature = "llm")]
 pub use crate::llm::{
-    Faults, MAX_TOKENS, MockLlm, RetryPolicy, ask_bounded, ask_gathered, ask_sequentially,
-    ask_with_retries, llm_in_use, measure, prompts, rag_answer, stream_answer, talk_to_llm,
-    with_retries,
+    Completion, Faults, MAX_TOKENS, MockLlm, MockLlmServer, Retried, RetryPolicy, llm_in_use,
+    measure_llm, numbered_prompts, talk_to_llm, timed_call, with_retries,
 };
 #[cfg(feature = "llm")]
 pub use crate::notebook::on_own_runtime;
 #[cfg(feature = "llm")]
-pub use crate::serving::serve_under_load;
+pub use crate::serving::{LoadReport, ServingLayer, load_test};
+#[cfg(feature = "llm")]
+pub use anyhow;
+#[cfg(feature = "llm")]
+pub use futures::StreamExt;

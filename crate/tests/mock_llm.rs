@@ -4,7 +4,9 @@
 
 use async_walkthrough::http::ErrorBody;
 use async_walkthrough::llm::*;
+use async_walkthrough::post::gather;
 use async_walkthrough::serving::*;
+use async_walkthrough::timing::SpanKind;
 use futures::StreamExt;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -307,7 +309,7 @@ async fn faults_follow_the_seed_whatever_the_order_of_arrival() {
         slow_share: 0.0,
         slow_latency: Duration::ZERO,
     };
-    let prompts = prompts(12);
+    let prompts = numbered_prompts(12);
     let outcomes = |results: Vec<anyhow::Result<Completion>>| -> Vec<bool> {
         results.iter().map(Result::is_ok).collect()
     };
@@ -340,15 +342,27 @@ fn the_server_measures_requests_in_flight() {
         latency: Duration::from_millis(200),
         ..quick()
     };
-    let bounded = measure("bounded", config.clone(), |llm| async move {
-        ask_bounded(&llm, &prompts(10), 4).await
+    let bounded = measure_llm("bounded", config.clone(), |llm| async move {
+        let permits = tokio::sync::Semaphore::new(4);
+        gather(numbered_prompts(10).iter().map(|prompt| async {
+            let _permit = permits.acquire().await?;
+            timed_call(prompt, llm.complete(prompt, MAX_TOKENS)).await
+        }))
+        .await
     })
     .unwrap();
     assert!(bounded.output.iter().all(Result::is_ok));
     assert_eq!(bounded.server.max_in_flight, 4);
     assert_eq!(bounded.server.requests, 10);
-    let gathered = measure("gathered", config, |llm| async move {
-        ask_gathered(&llm, &prompts(10)).await
+    assert_eq!(bounded.timeline.tasks.len(), 10, "a row per prompt");
+    let gathered = measure_llm("gathered", config, |llm| async move {
+        let prompts = numbered_prompts(10);
+        gather(
+            prompts
+                .iter()
+                .map(|prompt| llm.complete(prompt, MAX_TOKENS)),
+        )
+        .await
     })
     .unwrap();
     assert_eq!(gathered.server.max_in_flight, 10);
@@ -371,12 +385,17 @@ fn retries_answer_every_prompt_despite_injected_faults() {
         timeout: Duration::from_millis(100),
         first_backoff: Duration::from_millis(1),
     };
-    let measured = measure("retries", config, |llm| async move {
-        ask_with_retries(&llm, &prompts(10), &policy).await
+    let measured = measure_llm("retries", config, |llm| async move {
+        gather(
+            numbered_prompts(10)
+                .iter()
+                .map(|prompt| with_retries(prompt, &policy, || llm.complete(prompt, MAX_TOKENS))),
+        )
+        .await
     })
     .unwrap();
     for outcome in &measured.output {
-        assert!(outcome.result.is_ok(), "{:?}", outcome.failures);
+        assert!(outcome.result.is_ok(), "{outcome}");
     }
     let stats = measured.server;
     assert!(
@@ -388,20 +407,50 @@ fn retries_answer_every_prompt_despite_injected_faults() {
         10 + stats.injected_errors + stats.injected_slow,
         "one retry per fault"
     );
+    let steps = measured
+        .timeline
+        .spans
+        .iter()
+        .filter(|span| span.kind == SpanKind::Step);
+    assert_eq!(steps.count() as u64, stats.requests, "a bar per attempt");
 }
 
 #[test]
-fn a_streamed_answer_and_a_rag_answer_are_complete() {
-    let streamed = measure("streaming", quick(), |llm| async move {
-        stream_answer(&llm, "why stream?", 5).await
+fn a_streamed_answer_is_one_row_with_a_bar_per_token() {
+    let streamed = measure_llm("streaming", quick(), |llm| async move {
+        let mut tokens = llm.stream("why stream?", 5).await?;
+        let mut answer = String::new();
+        while let Some(token) = timed_call("why stream?", tokens.next()).await {
+            answer.push_str(&token?);
+        }
+        anyhow::Ok(answer)
     })
     .unwrap();
     assert_eq!(streamed.output.unwrap(), answer_tokens(5).concat());
-    let rag = measure("rag", quick(), |llm| async move {
-        rag_answer(&llm, "how do retries work?", "user-42").await
+    assert_eq!(streamed.timeline.tasks.len(), 1);
+    let steps = streamed
+        .timeline
+        .spans
+        .iter()
+        .filter(|span| span.kind == SpanKind::Step);
+    assert_eq!(steps.count(), 6, "five tokens and the end of the stream");
+}
+
+#[test]
+fn a_rag_fan_out_has_a_row_per_stage() {
+    let rag = measure_llm("rag", quick(), |llm| async move {
+        let question = "how do retries work?";
+        let (embedding, documents, record) = tokio::try_join!(
+            timed_call("embedding", llm.embed(question)),
+            timed_call("vector search", llm.search(question, 3)),
+            timed_call("database lookup", llm.lookup("user-42")),
+        )?;
+        assert_eq!(embedding.len(), EMBEDDING_SIZE);
+        let prompt = format!("{documents:?} {}: {question}", record.value);
+        timed_call("completion", llm.complete(&prompt, MAX_TOKENS)).await
     })
     .unwrap();
-    assert_eq!(rag.output.unwrap(), answer_tokens(MAX_TOKENS).concat());
+    assert_eq!(rag.output.unwrap().text, answer_tokens(MAX_TOKENS).concat());
     assert_eq!(rag.server.requests, 4, "three stages and the completion");
     let rows: Vec<_> = rag.timeline.tasks.iter().map(|task| &**task).collect();
     assert_eq!(
@@ -684,11 +733,19 @@ async fn another_server_gets_the_llm_calls_and_the_mock_keeps_the_stages() {
     .unwrap()
     .expect("LLM_BASE_URL is set");
     let client = external.client(&stages.url());
-    let answers = ask_gathered(&client, &prompts(10)).await;
+    let prompts = numbered_prompts(10);
+    let answers = gather(prompts.iter().map(|prompt| client.complete(prompt, 1))).await;
     assert!(answers.iter().all(Result::is_ok));
     assert_eq!(client.max_in_flight(), 10, "counted by the client");
-    let answer = rag_answer(&client, "how do retries work?", "user-42").await;
-    assert!(answer.is_some());
+    let question = "how do retries work?";
+    let (embedding, documents, record) = tokio::try_join!(
+        client.embed(question),
+        client.search(question, 3),
+        client.lookup("user-42"),
+    )
+    .unwrap();
+    assert!(!embedding.is_empty() && !documents.is_empty() && !record.value.is_empty());
+    client.complete(question, 1).await.unwrap();
     // Ten prompts, the embedding and the completion went to the other
     // server; search and lookup to the mock.
     assert_eq!(real.stats().requests, 12);

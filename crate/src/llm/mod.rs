@@ -1,8 +1,8 @@
 //! An LLM for notebook 04: [`MockLlm`], a stand-in server speaking OpenAI's
 //! API with seeded [`Faults`]; [`LlmClient`], its client (and any
 //! OpenAI-compatible server's); [`LlmChannel`], the same calls as streams of
-//! one HTTP/2 connection; [`with_retries`]; and the notebook's runs against
-//! it.
+//! one HTTP/2 connection; [`with_retries`]; and what notebook 04's cells
+//! build on to run against it ([`measure_llm`], [`timed_call`], ...).
 
 pub(crate) mod channel;
 pub(crate) mod client;
@@ -20,6 +20,6 @@ pub use mock::{
 };
 pub use retry::{Retried, RetryPolicy, with_retries};
 pub use runs::{
-    ExternalLlm, MAX_TOKENS, Measured, ask_bounded, ask_gathered, ask_sequentially,
-    ask_with_retries, llm_in_use, measure, prompts, rag_answer, stream_answer, talk_to_llm,
+    ExternalLlm, MAX_TOKENS, Measured, RunReport, llm_in_use, measure_llm, numbered_prompts,
+    talk_to_llm, timed_call,
 };

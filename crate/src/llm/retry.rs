@@ -6,11 +6,14 @@
 //! statuses official OpenAI clients retry. What is not: any other error, such as a 4xx answer
 //! (the request itself is wrong, and sending it again cannot help).
 //!
-//! Each attempt is one step of the caller's timeline [`Row`], including an
-//! attempt cut off by its timeout, so the retries can be seen in the picture.
+//! In a recorded run each attempt is one bar of the call's timeline row,
+//! including an attempt cut off by its timeout, so the retries can be seen in
+//! the picture (the lines ending in `// timeline`, left out of the notebook's
+//! listing).
 
 use crate::llm::client::HttpStatusError;
-use crate::timing::timeline::Row;
+use crate::llm::runs::timed_call;
+use crate::timing::stopwatch::python_seconds;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
@@ -27,8 +30,11 @@ pub struct RetryPolicy {
 }
 
 /// The outcome of a call with retries: its result and every failed attempt.
+/// Shown, it says in one line what the attempts met.
 #[derive(Debug)]
 pub struct Retried<T> {
+    /// What was called, such as the prompt sent.
+    pub what: String,
     /// The last attempt's result.
     pub result: anyhow::Result<T>,
     /// The attempts that failed, in order.
@@ -64,10 +70,33 @@ impl<T> Retried<T> {
     }
 }
 
+impl<T> fmt::Display for Retried<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.what)?;
+        let mut parts: Vec<String> = self
+            .failures
+            .iter()
+            .map(|failure| match failure.backoff {
+                Some(backoff) => format!(
+                    "{}, retried after {} s",
+                    failure.reason,
+                    python_seconds(backoff.as_secs_f64())
+                ),
+                None => format!("{}, gave up", failure.reason),
+            })
+            .collect();
+        if self.result.is_ok() {
+            parts.push(format!("answered on attempt {}", self.attempts()));
+        }
+        f.write_str(&parts.join("; "))
+    }
+}
+
 /// Calls `attempt` until it succeeds, fails in a way a retry cannot fix, or
-/// `policy.attempts` are used up, each attempt a step of `row` limited to
-/// `policy.timeout`.
-pub async fn with_retries<T, F, Fut>(policy: &RetryPolicy, row: &Row, mut attempt: F) -> Retried<T>
+/// `policy.attempts` are used up, each attempt limited to `policy.timeout`.
+/// `what` names the call in the outcome (and in a recorded timeline).
+#[must_use = "the outcome says whether the call was answered, and after what"]
+pub async fn with_retries<T, F, Fut>(what: &str, policy: &RetryPolicy, mut attempt: F) -> Retried<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,
@@ -75,12 +104,12 @@ where
     let mut failures = Vec::new();
     let mut backoff = policy.first_backoff;
     for number in 1..=policy.attempts.max(1) {
-        let error = match row
-            .step_future(tokio::time::timeout(policy.timeout, attempt()))
-            .await
-        {
+        let answer = tokio::time::timeout(policy.timeout, attempt());
+        let answer = timed_call(what, answer); // timeline
+        let error = match answer.await {
             Ok(Ok(value)) => {
                 return Retried {
+                    what: what.to_owned(),
                     result: Ok(value),
                     failures,
                 };
@@ -95,6 +124,7 @@ where
                 backoff: None,
             });
             return Retried {
+                what: what.to_owned(),
                 result: Err(error),
                 failures,
             };
@@ -123,7 +153,7 @@ fn classify(error: &anyhow::Error) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timing::timeline::{Row, record_future};
+    use crate::timing::timeline::record_future;
     use reqwest::StatusCode;
     use std::collections::VecDeque;
     use tokio::time::Instant;
@@ -144,7 +174,7 @@ mod tests {
     async fn scripted(script: Vec<Step>) -> (Retried<&'static str>, Duration) {
         let script = std::sync::Mutex::new(VecDeque::from(script));
         let started = Instant::now();
-        let retried = with_retries(&POLICY, &Row::start("call"), || {
+        let retried = with_retries("call", &POLICY, || {
             let step = script.lock().unwrap().pop_front().expect("a scripted step");
             async move {
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -174,6 +204,11 @@ mod tests {
         ])
         .await;
         assert_eq!(retried.attempts(), 3);
+        assert_eq!(
+            retried.to_string(),
+            "call: 503 Service Unavailable, retried after 0.2 s; \
+             timed out after 1 s, retried after 0.4 s; answered on attempt 3"
+        );
         assert_eq!(retried.result.unwrap(), "answer");
         assert_eq!(
             retried.failures,
@@ -207,6 +242,11 @@ mod tests {
     async fn a_client_error_is_not_retried() {
         let (retried, took) = scripted(vec![Step::Status(StatusCode::UNPROCESSABLE_ENTITY)]).await;
         assert_eq!(retried.attempts(), 1);
+        assert_eq!(
+            retried.to_string(),
+            "call: 422 Unprocessable Entity, gave up"
+        );
+
         let error = retried.result.unwrap_err();
         assert_eq!(
             error.downcast_ref::<HttpStatusError>().unwrap().status,

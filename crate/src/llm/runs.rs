@@ -1,33 +1,32 @@
-//! The runs of notebook 04: ways to send many prompts to an LLM, a streamed
-//! answer and a RAG fan-out, each against a fresh [`MockLlm`] server that
-//! lives only as long as the run (so none outlives its notebook cell).
+//! What notebook 04's cells build on: a fresh [`MockLlm`] server per cell
+//! that lives only as long as the cell's work ([`talk_to_llm`],
+//! [`measure_llm`]), prompts to send ([`numbered_prompts`]) and one bar of
+//! the timeline per call ([`timed_call`]). The ways of sending the prompts
+//! are the cells' own code.
 //!
 //! With `LLM_BASE_URL` set ([`ExternalLlm`]), the calls go to that
 //! OpenAI-compatible server instead (llama.cpp's server, vLLM, Ollama...):
 //! the same cells, a real model. The mock still serves the two RAG stages
 //! no LLM server has (vector search and database lookup).
 //!
-//! [`measure`] starts the server, records the run as a [`Timeline`] (one row
-//! per prompt or stage), stops the server and reports the time taken and the
-//! most requests the *server* saw at once. The run functions print their
-//! results only once everything is in, in input order: answers that arrive
-//! in the same millisecond arrive in any order, and the notebook's output
-//! must be the same on every run.
+//! [`measure_llm`] starts the server, records the run as a [`Timeline`] (one
+//! row per prompt or stage), stops the server and reports the time taken and
+//! the most requests the *server* saw at once. What the run returned is
+//! reported only once everything is in, in input order ([`RunReport`]):
+//! answers that arrive in the same millisecond arrive in any order, and the
+//! notebook's output must be the same on every run.
 
 use crate::llm::client::LlmClient;
-use crate::llm::mock::{Completion, MockLlm, MockLlmServer, ServerStats};
-use crate::llm::retry::{Retried, RetryPolicy, with_retries};
+use crate::llm::mock::{MockLlm, MockLlmServer, ServerStats};
+use crate::llm::retry::Retried;
 use crate::notebook::console::say;
 use crate::notebook::display::NotebookDisplay;
 use crate::notebook::own_runtime::on_own_runtime;
-use crate::post::gather::gather;
 use crate::timing::stopwatch::{Stopwatch, python_seconds};
 use crate::timing::timeline::{Row, Timeline, record_future};
 use anyhow::Context;
-use futures::StreamExt;
 use std::future::Future;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// How many tokens each prompt asks for.
 pub const MAX_TOKENS: u32 = 12;
@@ -161,17 +160,17 @@ where
 
 /// Starts a mock LLM with `config`, runs `work` with a client for it (or for
 /// the server of `LLM_BASE_URL`) while recording a timeline titled `title`,
-/// then stops the mock. Prints how long the run took and the most requests
-/// in flight at once: as the mock counted them, or, for another server, as
-/// the client did.
+/// then stops the mock. Prints the [`RunReport`] of what `work` returned, how
+/// long the run took and the most requests in flight at once: as the mock
+/// counted them, or, for another server, as the client did.
 ///
 /// All of it runs [`on_own_runtime`], so it is called without `.await`, and
 /// when it returns nothing it started is left running.
-pub fn measure<T, F, Fut>(title: &str, config: MockLlm, work: F) -> anyhow::Result<Measured<T>>
+pub fn measure_llm<T, F, Fut>(title: &str, config: MockLlm, work: F) -> anyhow::Result<Measured<T>>
 where
     F: FnOnce(LlmClient) -> Fut + Send,
     Fut: Future<Output = T>,
-    T: Send,
+    T: RunReport + Send,
 {
     let external = ExternalLlm::from_env()?.is_some();
     on_own_runtime(|| async move {
@@ -181,6 +180,7 @@ where
         let elapsed = stopwatch.elapsed();
         let server = mock.stats();
         mock.shutdown().await;
+        output.report();
         let in_flight = if external {
             format!(
                 "at most {} request(s) in flight, counted by the client",
@@ -213,193 +213,78 @@ impl<T> NotebookDisplay for Measured<T> {
 }
 
 /// `count` prompts: `prompt 1`, `prompt 2`, ...
-pub fn prompts(count: usize) -> Vec<String> {
+pub fn numbered_prompts(count: usize) -> Vec<String> {
     (1..=count).map(|n| format!("prompt {n}")).collect()
 }
 
-/// Sends one prompt and waits for its answer: one bar on the prompt's row.
-pub async fn ask(client: &LlmClient, prompt: &str) -> anyhow::Result<Completion> {
-    let row = Row::start(prompt);
-    row.step_future(client.complete(prompt, MAX_TOKENS)).await
+/// Awaits `call` as one bar on the row `name` of the timeline being
+/// recorded (calls with the same name share a row), and returns its output.
+/// Outside a recording it is just `call.await`.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::timed_call;
+/// use async_walkthrough::timing::record_future;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let sleep = |ms| tokio::time::sleep(Duration::from_millis(ms));
+/// let ((), timeline) = record_future("two stages", async {
+///     tokio::join!(timed_call("embedding", sleep(300)), timed_call("search", sleep(600)));
+///     timed_call("embedding", sleep(100)).await;
+/// })
+/// .await;
+/// assert_eq!(timeline.tasks.len(), 2);
+/// assert_eq!(timeline.total, Duration::from_millis(700));
+/// # }
+/// ```
+pub async fn timed_call<F: Future>(name: &str, call: F) -> F::Output {
+    Row::start(name).step_future(call).await
 }
 
-/// Sends the prompts one after another, each once the previous is answered.
-pub async fn ask_sequentially(
-    client: &LlmClient,
-    prompts: &[String],
-) -> Vec<anyhow::Result<Completion>> {
-    let mut answers = Vec::new();
-    for prompt in prompts {
-        answers.push(ask(client, prompt).await);
-    }
-    report_answers(prompts, &answers);
-    answers
+/// What the output of a [`measure_llm`] run says once the run is over,
+/// printed in input order whatever the order the answers came in.
+pub trait RunReport {
+    /// Prints the report's lines.
+    fn report(&self);
 }
 
-/// Sends all the prompts at once and waits for every answer.
-pub async fn ask_gathered(
-    client: &LlmClient,
-    prompts: &[String],
-) -> Vec<anyhow::Result<Completion>> {
-    let answers = gather(prompts.iter().map(|prompt| ask(client, prompt))).await;
-    report_answers(prompts, &answers);
-    answers
+impl RunReport for () {
+    /// Nothing to say.
+    fn report(&self) {}
 }
 
-/// Sends the prompts with at most `limit` in flight: each waits for one of
-/// `limit` permits before it is sent and hands it back once answered.
-pub async fn ask_bounded(
-    client: &LlmClient,
-    prompts: &[String],
-    limit: usize,
-) -> Vec<anyhow::Result<Completion>> {
-    let permits = &Semaphore::new(limit);
-    let answers = gather(prompts.iter().map(|prompt| async move {
-        // The row starts now, so the picture shows the wait for a permit.
-        let row = Row::start(prompt);
-        let _permit = permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
-        row.step_future(client.complete(prompt, MAX_TOKENS)).await
-    }))
-    .await;
-    report_answers(prompts, &answers);
-    answers
-}
-
-/// Sends all the prompts at once, each with a timeout per attempt and retries
-/// after a 5xx answer or a timeout; then prints each prompt's attempts.
-pub async fn ask_with_retries(
-    client: &LlmClient,
-    prompts: &[String],
-    policy: &RetryPolicy,
-) -> Vec<Retried<Completion>> {
-    let outcomes = gather(prompts.iter().map(|prompt| async move {
-        let row = Row::start(prompt);
-        with_retries(policy, &row, || client.complete(prompt, MAX_TOKENS)).await
-    }))
-    .await;
-    for (prompt, outcome) in prompts.iter().zip(&outcomes) {
-        say(format!("{prompt}: {}", attempt_story(outcome)));
-    }
-    let answered = outcomes.iter().filter(|outcome| outcome.result.is_ok());
-    say(format!(
-        "{} of {} prompts answered",
-        answered.count(),
-        prompts.len()
-    ));
-    outcomes
-}
-
-/// One line on what the attempts of one call met.
-fn attempt_story<T>(outcome: &Retried<T>) -> String {
-    let mut parts: Vec<String> = outcome
-        .failures
-        .iter()
-        .map(|failure| match failure.backoff {
-            Some(backoff) => format!(
-                "{}, retried after {} s",
-                failure.reason,
-                python_seconds(backoff.as_secs_f64())
-            ),
-            None => format!("{}, gave up", failure.reason),
-        })
-        .collect();
-    if outcome.result.is_ok() {
-        parts.push(format!("answered on attempt {}", outcome.attempts()));
-    }
-    parts.join("; ")
-}
-
-/// Prints how many prompts were answered, and why any were not.
-fn report_answers(prompts: &[String], answers: &[anyhow::Result<Completion>]) {
-    let answered = answers.iter().filter(|answer| answer.is_ok()).count();
-    say(format!("{answered} of {} prompts answered", prompts.len()));
-    for (prompt, answer) in prompts.iter().zip(answers) {
-        if let Err(error) = answer {
-            say(format!("{prompt} failed: {error:#}"));
+impl<T> RunReport for anyhow::Result<T> {
+    /// Nothing, or the error.
+    fn report(&self) {
+        if let Err(error) = self {
+            say(format!("failed: {error:#}"));
         }
     }
 }
 
-/// Asks for a streamed answer and prints each token on its own line as it
-/// arrives, with the time since the request to the nearest 0.1 s. Returns the
-/// whole answer, or `None` after printing why there is none.
-pub async fn stream_answer(client: &LlmClient, prompt: &str, max_tokens: u32) -> Option<String> {
-    let row = Row::start(prompt);
-    let stopwatch = Stopwatch::start();
-    let tokens = match client.stream(prompt, max_tokens).await {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            say(format!("{prompt} failed: {error:#}"));
-            return None;
-        }
-    };
-    let mut tokens = std::pin::pin!(tokens);
-    let mut text = String::new();
-    loop {
-        // Each token's wait is one bar of the prompt's row.
-        let Some(token) = row.step_future(tokens.next()).await else {
-            break;
-        };
-        match token {
-            Ok(token) => {
-                say(format!("{:>4.1} s  {token:?}", stopwatch.elapsed_secs()));
-                text.push_str(&token);
-            }
-            Err(error) => {
-                say(format!("{prompt} failed: {error:#}"));
-                return None;
+impl<T> RunReport for Vec<anyhow::Result<T>> {
+    /// How many calls succeeded, and why any failed.
+    fn report(&self) {
+        let succeeded = self.iter().filter(|result| result.is_ok()).count();
+        say(format!("{succeeded} of {} calls answered", self.len()));
+        for (number, result) in (1..).zip(self) {
+            if let Err(error) = result {
+                say(format!("call {number} failed: {error:#}"));
             }
         }
     }
-    say(format!("answer: {text}"));
-    Some(text)
 }
 
-/// Answers `question` the RAG way: its embedding, a vector search and the
-/// user's database record are fetched concurrently, then the completion is
-/// asked with what they found. Each stage is a row of the timeline. Returns
-/// the answer, or `None` after printing why there is none.
-pub async fn rag_answer(client: &LlmClient, question: &str, user: &str) -> Option<String> {
-    // Rows are made up front so they appear in this order in the picture.
-    let embedding_row = Row::start("embedding");
-    let search_row = Row::start("vector search");
-    let lookup_row = Row::start("database lookup");
-    let completion_row = Row::start("completion");
-    let fetched = tokio::try_join!(
-        embedding_row.step_future(client.embed(question)),
-        search_row.step_future(client.search(question, 3)),
-        lookup_row.step_future(client.lookup(user)),
-    );
-    drop((embedding_row, search_row, lookup_row));
-    let (embedding, documents, record) = match fetched {
-        Ok(fetched) => fetched,
-        Err(error) => {
-            say(format!("retrieval failed: {error:#}"));
-            return None;
+impl<T> RunReport for Vec<Retried<T>> {
+    /// What each call's attempts met, then how many calls succeeded.
+    fn report(&self) {
+        for outcome in self {
+            say(outcome.to_string());
         }
-    };
-    say(format!("embedding: {} numbers", embedding.len()));
-    say(format!("documents: {}", documents.join(", ")));
-    say(format!("record: {}", record.value));
-    let prompt = format!(
-        "Context: {}. User: {}. Question: {question}",
-        documents.join("; "),
-        record.value
-    );
-    match completion_row
-        .step_future(client.complete(&prompt, MAX_TOKENS))
-        .await
-    {
-        Ok(completion) => {
-            say(format!("answer: {}", completion.text));
-            Some(completion.text)
-        }
-        Err(error) => {
-            say(format!("completion failed: {error:#}"));
-            None
-        }
+        let succeeded = self.iter().filter(|outcome| outcome.result.is_ok()).count();
+        say(format!("{succeeded} of {} calls answered", self.len()));
     }
 }

@@ -1,5 +1,6 @@
-//! [`gather`]: run many futures concurrently on the current task, the way
-//! Python's `asyncio.gather` does.
+//! [`gather`]: run many futures concurrently on the current task, in the
+//! order in which Python's `asyncio.gather` runs them. (Unlike asyncio's, it
+//! makes no task per future: see the function's documentation.)
 //!
 //! Why not `tokio::join!` or `futures::future::join_all`? Both run futures
 //! concurrently, but neither promises the order in which *simultaneously woken*

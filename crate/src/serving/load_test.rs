@@ -17,9 +17,7 @@
 //! while the requests went out. (reqwest, the crate's client elsewhere,
 //! cannot open a connection without sending a request on it.)
 
-use crate::llm::MockLlm;
 use crate::notebook::display::{NotebookDisplay, emit_to_notebook};
-use crate::serving::layer::ServingLayer;
 use crate::serving::layer::{Answer, Question};
 use crate::timing::stopwatch::python_seconds;
 use anyhow::{Context, bail};
@@ -91,6 +89,7 @@ impl std::fmt::Display for LoadReport {
 /// Opens `connections` connections to the serving layer at `addr`, then has
 /// each send `POST /ask` at once, and measures every answer's latency. Each
 /// client is its own task on the current runtime.
+#[must_use = "the report is what the load test measured"]
 pub async fn load_test(addr: SocketAddr, connections: usize) -> LoadReport {
     let opening = Instant::now();
     let opened = spawn_all((0..connections).map(|_| open(addr))).await;
@@ -270,29 +269,6 @@ fn percentile_ms(latencies: &[Duration], share: f64) -> f64 {
     }
     let rank = (share * latencies.len() as f64).ceil() as usize;
     latencies[rank.clamp(1, latencies.len()) - 1].as_secs_f64() * 1000.0
-}
-
-/// Starts a mock LLM answering after `llm_latency` and a serving layer in
-/// front of it, has [`load_test`] send `connections` questions at once, and
-/// stops both. The mock LLM and the clients run on the current runtime; the
-/// serving layer on its own thread.
-pub async fn serve_under_load(
-    connections: usize,
-    llm_latency: Duration,
-) -> anyhow::Result<LoadReport> {
-    let llm = MockLlm {
-        latency: llm_latency,
-        ..MockLlm::default()
-    }
-    .start()
-    .await?;
-    let serving = ServingLayer::start(llm.addr())?;
-    let report = load_test(serving.addr(), connections).await;
-    // Joins the serving layer's thread, which closes its connection to the
-    // LLM; only then can the LLM's shutdown finish.
-    drop(serving);
-    llm.shutdown().await;
-    Ok(report)
 }
 
 #[cfg(test)]

@@ -6,4 +6,4 @@ pub(crate) mod layer;
 pub(crate) mod load_test;
 
 pub use layer::{ServingLayer, Upstream};
-pub use load_test::{LoadReport, load_test, serve_under_load};
+pub use load_test::{LoadReport, load_test};

@@ -269,7 +269,8 @@ struct LiveRow {
 
 impl Row {
     /// Starts a row of the active recording, named `name` (formatted only
-    /// when a recording is active). The row's whole life becomes a
+    /// when a recording is active); a row named like an earlier one adds its
+    /// spans to that row. The row's whole life becomes a
     /// [`SpanKind::Call`] span when it is dropped. Outside a recording the row
     /// is inert and every step costs one thread-local read.
     pub fn start(name: impl fmt::Display) -> Row {
@@ -277,8 +278,13 @@ impl Row {
         Row {
             live: joined.map(|joined| {
                 let task: Arc<str> = name.to_string().into();
-                let place = joined.next_key();
-                lock(&joined.recorder.tasks).push((place, Arc::clone(&task)));
+                let mut tasks = lock(&joined.recorder.tasks);
+                // Rows of the same name are one row of the picture.
+                if !tasks.iter().any(|(_, named)| *named == task) {
+                    let place = joined.next_key();
+                    tasks.push((place, Arc::clone(&task)));
+                }
+                drop(tasks);
                 LiveRow {
                     recorder: joined.recorder,
                     task,
@@ -408,6 +414,18 @@ mod tests {
             tasks,
             ["before", "first", "second", "second, again", "after"]
         );
+    }
+
+    #[test]
+    fn rows_of_the_same_name_are_one_row() {
+        let ((), timeline) = record("twice", || {
+            Row::start("call").step().end();
+            Row::start("other");
+            Row::start("call").step().end();
+        });
+        assert_eq!(timeline.tasks, [Arc::from("call"), Arc::from("other")]);
+        let steps = timeline.spans_of("call");
+        assert_eq!(steps.filter(|span| span.kind == SpanKind::Step).count(), 2);
     }
 
     #[test]
