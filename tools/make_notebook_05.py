@@ -46,7 +46,7 @@ PYTHON_SETUP = """\
 import asyncio
 import time"""
 
-# (title, differs, lead, python cells, rust cells, note)
+# Each: title, lead-in, CPython cells, Rust cells, note, and whether they print differently.
 SECTIONS = []
 
 
@@ -531,8 +531,10 @@ let ((), group_run): ((), Timeline) = on_one_thread(record_future("a task group 
 What Rust needs for `TaskGroup`'s behaviour is the `abort_all()` on the first error, and joining \
 until the set is empty: the aborted tasks come back as cancelled `JoinError`s once their futures \
 are dropped. Dropping a `JoinSet` also aborts whatever is left in it, so no task outlives the \
-group. In the timeline, `c`'s bar ends at `b`'s failure. (`row`, `record_future` and `carry` record \
-the bars; see notebook 01.)""",
+group. In the timeline, a bar is a step that finished: `a` and `b` have theirs, `c` has none, because \
+its 0.4 s sleep was dropped at 0.2 s, when `b` failed, and the whole run took 0.2 s. (`row`, \
+`record_future` and `carry`, from the crate, record the bars; notebook 01 draws its runs the same \
+way.)""",
 )
 
 section(
@@ -797,7 +799,9 @@ dropped and the buffer is empty, so the consumers end on their own and return th
 3.11's queue cannot be closed: the usual way is `queue.join()` and then cancelling the consumers \
 (Python 3.13 adds `Queue.shutdown()`). tokio's `mpsc` has a single receiver; three consumers share \
 it through a tokio `Mutex`, whose waiters take turns first come, first served, as asyncio's getters \
-do. The timeline shows the producers' pauses while the queue is full.""",
+do. In the timeline each bar is a step: a producer making its next item, a consumer handling \
+one, in alternating shades. The gaps are waits: a consumer's for an item, and a producer's for room \
+in the full queue, such as `p2`'s from 0.6 s to 0.8 s.""",
 )
 
 section(
@@ -1016,12 +1020,8 @@ def heading_cell(number, item):
     return cell
 
 
-def plain(title):
-    """A heading title without its code marks, for the table."""
-    return title
-
-
-def table(rust_side):
+def table():
+    """The construct table: asyncio name, Rust counterpart, section."""
     rows = [
         ("`asyncio.run`, top-level `await`", "`#[tokio::main]`, top-level `.await`, `on_one_thread`"),
         ("`asyncio.create_task`, `await task`", "`tokio::spawn`, `JoinHandle`"),
@@ -1045,12 +1045,9 @@ def table(rust_side):
     assert len(rows) == len(SECTIONS)
     lines = ["| asyncio | Rust | section |", "| --- | --- | --- |"]
     for number, ((python, rust), item) in enumerate(zip(rows, SECTIONS), start=1):
-        lines.append(f"| {python} | {rust} | {number}. {item['title'].split(':')[0] if False else number_title(item)} |")
+        title = item["title"].replace("|", "\\|")
+        lines.append(f"| {python} | {rust} | {number}. {title} |")
     return "\n".join(lines)
-
-
-def number_title(item):
-    return item["title"].replace("|", "\\|")
 
 
 def intro(rust_side):
@@ -1062,7 +1059,7 @@ def intro(rust_side):
             "CPython twin in `reference/asyncio-to-tokio.ipynb`, with the same title; `make test` "
             "checks that both print the same lines in the same order, except in the sections marked "
             "**differs**, which say why and quote what CPython prints.\n\n"
-            "Run it top to bottom; the whole notebook sleeps about 5 seconds in all."
+            "Run it top to bottom; its examples sleep about 7 seconds in all, 2.3 of them in the queue."
         )
     else:
         head = (
@@ -1072,7 +1069,7 @@ def intro(rust_side):
             "**differs**), the note quotes what Rust prints. Built and run by "
             "`tools/make_notebook_05.py`."
         )
-    return head + "\n\n" + table(rust_side)
+    return head + "\n\n" + table()
 
 
 def build(rust_side):
