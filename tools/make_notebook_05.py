@@ -9,6 +9,7 @@ lines and the twin shows Rust's, taken from the executed notebooks.
 
     .venv/bin/python tools/make_notebook_05.py          # build, execute both
     .venv/bin/python tools/make_notebook_05.py --quotes # only refresh the quotes
+    .venv/bin/python tools/make_notebook_05.py --prose  # only the markdown changed
 
 tests/test_asyncio_to_tokio.py holds the two notebooks to each other.
 """
@@ -184,8 +185,8 @@ println!("cell: got {result}");""",
 starts when the loop next gets control, here at `sleep(0)`, so `cell: task created` comes first. \
 The crate's `create_task` polls the task once before it returns, so that what the task prints \
 before its first wait belongs to the cell that created it: `b: started` comes first. A plain \
-`tokio::spawn` in one cell awaited in another fails with \"there is no reactor running\" (see \
-notebook 02).""",
+`tokio::spawn` in one cell awaited in another fails with \"there is no reactor running\", as a \
+future kept across cells does in notebook 02.""",
     differs=True,
 )
 
@@ -1094,6 +1095,8 @@ def build(rust_side):
             quote = nbformat.v4.new_markdown_cell("")
             quote.metadata["tags"] = [QUOTE_TAG]
             cells.append(quote)
+    for index, cell in enumerate(cells):
+        cell.id = f"cell-{index:03d}"  # stable ids: a rebuild changes only what changed
     notebook = nbformat.v4.new_notebook()
     notebook.cells = cells
     if rust_side:
@@ -1137,8 +1140,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quotes", action="store_true", help="only refresh the quoted outputs")
     parser.add_argument("--python-only", action="store_true", help="build and run the twin only")
+    parser.add_argument("--prose", action="store_true",
+                        help="rebuild the markdown only, keeping the executed code cells (their sources must not change)")
     args = parser.parse_args()
-    if not args.quotes:
+    if args.prose:
+        for path, rust_side in ((PYTHON, False), (RUST, True)):
+            executed = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+            notebook = build(rust_side)
+            fresh = [c for c in notebook.cells if c.cell_type == "code"]
+            assert [c.source for c in fresh] == [c.source for c in executed], f"{path}: code changed; run without --prose"
+            for cell, old in zip(fresh, executed):
+                cell.outputs, cell.execution_count, cell.metadata = old.outputs, old.execution_count, old.metadata
+            notebook.metadata = nbformat.read(path, as_version=4).metadata
+            nbformat.write(notebook, path)
+    elif not args.quotes:
         python = build(rust_side=False)
         execute_python(python)
         nbformat.write(python, PYTHON)
