@@ -641,8 +641,8 @@ on_one_thread(async {
     ],
     """\
 Python's second example needs no lock at all: one thread, and no await inside `hits += 1`. Rust \
-needs some lock or an atomic for any shared mutable value, and the plain `std::sync::Mutex` is the \
-right one when the guard is never held across an await: it is cheaper, and tokio's documentation \
+does not let three futures update a plain `u32` they share: the value needs a lock or an atomic, \
+and the plain `std::sync::Mutex` is the right lock when its guard is never held across an await: it is cheaper, and tokio's documentation \
 recommends it. Held across an await, its guard makes the future not `Send`, so `tokio::spawn` (and \
 `on_one_thread`) reject it at compile time; that is when tokio's `Mutex` is needed.""",
 )
