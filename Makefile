@@ -101,10 +101,18 @@ check: $(STAMPS)/tools
 	cargo build --all-features --examples
 	cargo test --all-features
 
+# CPython twins of the Rust notebooks (reference/asyncio-to-tokio.ipynb, for
+# notebook 05) run on the venv's own python3 kernel, in a pytest of their own:
+# --nbval-kernel-name applies to every notebook of one run.
+PYTHON_TWINS := reference/asyncio-to-tokio.ipynb
+
 notebook-test: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval $(NOTEBOOKS) tests/ \
 	  --nbval-sanitize-with tools/nbval-sanitize.cfg \
 	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-name rust
+	$(PY) -m pytest -p no:cacheprovider --nbval $(PYTHON_TWINS) \
+	  --nbval-sanitize-with tools/nbval-sanitize.cfg \
+	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-name python3
 
 test: check notebook-test
 

@@ -11,6 +11,7 @@ kernel to go idle. Checks per notebook:
 - notebook 01: the unawaited future's value and "async" are visible, and while
   the sync run is still running, some but not all of its lines are visible
   (output streams live, as in the post);
+- notebook 05: its two timelines (the task group, the queue) are drawn;
 - a screenshot of the whole notebook in target/e2e/.
 
 JupyterLab, its kernels and the browser are stopped at the end, also when a
@@ -44,6 +45,7 @@ CHROMIUM_ARGS = [
 WALKTHROUGH = "01-asyncio-walkthrough.ipynb"
 SYNC_RUN_CELL = "let sync_run: Timeline = process_sync();"
 SYNC_RUN_LINES = 10
+ASYNCIO_TO_TOKIO = "05-asyncio-to-tokio.ipynb"
 
 
 def free_port() -> int:
@@ -208,6 +210,9 @@ def check_notebook(page: Page, base: str, token: str, name: str, timeout: float)
             failures.append(f"{name}: the sync run's lines did not appear while it ran")
         if svg_outputs.count() < 2:
             failures.append(f"{name}: expected the two run timelines, found {svg_outputs.count()} SVGs")
+
+    if name == ASYNCIO_TO_TOKIO and svg_outputs.count() < 2:
+        failures.append(f"{name}: expected the task group's and the queue's timelines, found {svg_outputs.count()} SVGs")
 
     shot = OUT / f"{Path(name).stem}.png"
     # The notebook scrolls inside its panel: make the page tall enough to hold it.

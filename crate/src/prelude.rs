@@ -9,7 +9,7 @@ pub use crate::notebook::{
     rustc_says, source_of,
 };
 pub use crate::post::{find_users_async, find_users_sync, gather, process_async, process_sync};
-pub use crate::timing::{Stopwatch, Timeline, fastest_of, record, record_future};
+pub use crate::timing::{Row, Stopwatch, Timeline, carry, fastest_of, record, record_future};
 
 pub use crate::lessons::{
     busy_work, find_users_blocking, find_users_spawn_blocking, on_one_thread, runtime_workers,

@@ -15,7 +15,7 @@
 //! counts with an atomic instead.
 
 use crate::notebook::console::capture;
-use crate::timing::timeline::carry;
+use crate::timing::timeline::carry_thread;
 use std::thread::{Scope, ScopedJoinHandle};
 
 /// Spawns `work` on a thread of `scope`. The thread joins the recording
@@ -30,7 +30,7 @@ pub fn spawn_captured<'scope, R>(
 where
     R: Send + 'scope,
 {
-    scope.spawn(carry(move || capture(work)))
+    scope.spawn(carry_thread(move || capture(work)))
 }
 
 #[cfg(test)]

@@ -12,5 +12,6 @@ pub(crate) mod timeline;
 pub use chart::RESOLUTION;
 pub use stopwatch::{Stopwatch, fastest_of, python_seconds, time_future};
 pub use timeline::{
-    RecordedFuture, Row, Span, SpanKind, Step, Timeline, carry, record, record_future,
+    CarriedFuture, RecordedFuture, Row, Span, SpanKind, Step, Timeline, carry, record,
+    record_future,
 };

@@ -9,10 +9,10 @@
 //! [`Row::start`] returns an inert handle and every step costs one thread-local
 //! read. A row captures its recording when created, so its spans land in the
 //! right place from whatever thread or task they finish on: start the row
-//! before spawning, and move it in. A spawned thread that starts rows itself
-//! joins the recording by running a closure wrapped in [`carry`]; its rows
-//! are listed where the closure was wrapped, so threads racing to start do
-//! not change the order of the rows.
+//! before spawning, and move it in, or spawn a task that starts rows itself
+//! wrapped in [`carry`] (a spawned thread: `lessons::spawn_captured`). Rows of
+//! carried work are listed where the work was wrapped, so tasks or threads
+//! racing to start do not change the order of the rows.
 //!
 //! [`process_sync`](crate::post::process_sync) and
 //! [`process_async`](crate::post::process_async) record themselves and return
@@ -57,12 +57,12 @@ thread_local! {
     static CURRENT: RefCell<Option<Joined>> = const { RefCell::new(None) };
 }
 
-/// Where rows started on a thread go: a recording and, inside a [`carry`]d
-/// closure, the place the closure was given in the order of rows.
+/// Where rows started on a thread go: a recording and, inside [`carry`]d
+/// work, the place that work was given in the order of rows.
 #[derive(Clone)]
 struct Joined {
     recorder: Arc<Recorder>,
-    /// The carried closure's place, and how many rows it has started.
+    /// The carried work's place, and how many rows it has started.
     slot: Option<(u64, Arc<AtomicU64>)>,
 }
 
@@ -119,8 +119,8 @@ impl Timeline {
 }
 
 /// A row's place in the order of rows: the order it was started in, or for a
-/// row of a [`carry`]d closure, where the closure was wrapped and which of its
-/// rows it is.
+/// row of [`carry`]d work, where the work was wrapped and which of its rows
+/// it is.
 type Place = (u64, u64);
 
 struct Recorder {
@@ -240,20 +240,49 @@ impl<F: Future> Future for RecordedFuture<F> {
     }
 }
 
-/// Wraps a closure so that it joins the recording active where it was
-/// created, on whatever thread it later runs: use it for spawned threads.
-/// The rows it starts are listed in the timeline where it was wrapped, so
-/// threads spawned in a row keep that order in the picture whichever starts
-/// first. (A spawned task needs nothing: a [`Row`] created before the spawn
-/// keeps its recording wherever it is polled.)
-pub fn carry<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
-    let joined = CURRENT.with_borrow(|joined| {
+/// Wraps a future so that it joins the recording active where it is
+/// wrapped, wherever it is later polled: use it for `tokio::spawn`ed work
+/// whose rows start inside the task. The rows it starts are listed in the
+/// timeline where it was wrapped, so tasks spawned in a row keep that order in
+/// the picture whichever is polled first.
+pub fn carry<F: Future>(future: F) -> CarriedFuture<F> {
+    CarriedFuture {
+        inner: Box::pin(future),
+        joined: joined_here(),
+    }
+}
+
+/// The future returned by [`carry`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct CarriedFuture<F> {
+    inner: Pin<Box<F>>,
+    joined: Option<Joined>,
+}
+
+impl<F: Future> Future for CarriedFuture<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        with_recorder(this.joined.clone(), || this.inner.as_mut().poll(cx))
+    }
+}
+
+/// [`carry`] for a closure run on a spawned thread.
+pub(crate) fn carry_thread<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
+    let joined = joined_here();
+    move || with_recorder(joined, work)
+}
+
+/// The recording active on this thread, with a place of its own in the order
+/// of rows for what is carried away from here.
+fn joined_here() -> Option<Joined> {
+    CURRENT.with_borrow(|joined| {
         joined.as_ref().map(|joined| Joined {
             recorder: Arc::clone(&joined.recorder),
             slot: Some((joined.recorder.next_place(), Arc::new(AtomicU64::new(0)))),
         })
-    });
-    move || with_recorder(joined, work)
+    })
 }
 
 /// One task's row in a recording; inert when nothing is being recorded.
@@ -380,7 +409,7 @@ mod tests {
     fn a_carried_thread_records_into_the_recording() {
         let ((), timeline) = record("threads", || {
             std::thread::scope(|scope| {
-                scope.spawn(carry(|| Row::start("on a thread").step().end()));
+                scope.spawn(carry_thread(|| Row::start("on a thread").step().end()));
             });
         });
         assert_eq!(timeline.tasks, [Arc::from("on a thread")]);
@@ -394,11 +423,11 @@ mod tests {
             let before = Row::start("before");
             std::thread::scope(|scope| {
                 let (first_may_start, go) = std::sync::mpsc::channel::<()>();
-                let first = carry(move || {
+                let first = carry_thread(move || {
                     go.recv().expect("the second thread signals");
                     drop(Row::start("first"));
                 });
-                let second = carry(move || {
+                let second = carry_thread(move || {
                     drop(Row::start("second"));
                     drop(Row::start("second, again"));
                     first_may_start.send(()).expect("the first thread waits");
@@ -414,6 +443,26 @@ mod tests {
             tasks,
             ["before", "first", "second", "second, again", "after"]
         );
+    }
+
+    /// Tasks spawned in order keep their rows in that order, whichever is
+    /// polled first.
+    #[tokio::test(start_paused = true)]
+    async fn carried_tasks_record_in_the_order_they_were_wrapped() {
+        let ((), timeline) = record_future("tasks", async {
+            let late = carry(async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Row::start("wrapped first").step().end();
+            });
+            let early = carry(async { Row::start("wrapped second").step().end() });
+            let late = tokio::spawn(late);
+            let early = tokio::spawn(early);
+            early.await.expect("the task finishes");
+            late.await.expect("the task finishes");
+        })
+        .await;
+        let tasks: Vec<&str> = timeline.tasks.iter().map(|task| &**task).collect();
+        assert_eq!(tasks, ["wrapped first", "wrapped second"]);
     }
 
     #[test]

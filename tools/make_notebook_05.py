@@ -1,0 +1,1177 @@
+"""Builds notebook 05 (asyncio to tokio) and its CPython twin, then runs both.
+
+Both notebooks come from the sections below, so their section titles are the
+same by construction. Each section has a heading cell tagged `section` (and
+`differs` when Rust and CPython print different lines), a lead-in, the code
+cells of its notebook, and a note. A differing section also quotes, under its
+note, what the other notebook printed: the Rust notebook shows CPython's
+lines and the twin shows Rust's, taken from the executed notebooks.
+
+    .venv/bin/python tools/make_notebook_05.py          # build, execute both
+    .venv/bin/python tools/make_notebook_05.py --quotes # only refresh the quotes
+    .venv/bin/python tools/make_notebook_05.py --prose  # only the markdown changed
+
+tests/test_asyncio_to_tokio.py holds the two notebooks to each other.
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+RUST = ROOT / "notebooks" / "05-asyncio-to-tokio.ipynb"
+PYTHON = ROOT / "reference" / "asyncio-to-tokio.ipynb"
+QUOTE_TAG = "other-output"
+
+RUST_SETUP = """\
+:dep async_walkthrough = { path = "../crate" }
+:dep futures = "0.3"
+use async_walkthrough::prelude::*;
+use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::sleep;
+
+/// Seconds as a Duration, so that `sleep(secs(0.1))` reads like `asyncio.sleep(0.1)`.
+fn secs(seconds: f64) -> Duration {
+    Duration::from_secs_f64(seconds)
+}"""
+
+PYTHON_SETUP = """\
+import asyncio
+import time"""
+
+# Each: title, lead-in, CPython cells, Rust cells, note, and whether they print differently.
+SECTIONS = []
+
+
+def section(title, lead, python, rust, note, differs=False):
+    SECTIONS.append(dict(title=title, lead=lead, python=python, rust=rust, note=note, differs=differs))
+
+
+section(
+    "Running a coroutine: `asyncio.run` and a top-level `await`",
+    "A script hands its top coroutine to `asyncio.run`, which makes an event loop, runs the coroutine "
+    "to its end and closes the loop. In a notebook a loop is already there, so a cell just awaits.",
+    [
+        """\
+async def greet(name, delay):
+    await asyncio.sleep(delay)
+    print(f"hello, {name}")
+    return len(name)
+
+length = await greet("world", 0.1)
+print(length)""",
+        """\
+# asyncio.run refuses to start inside a running loop: give it a thread of its own.
+length = await asyncio.to_thread(asyncio.run, greet("thread", 0.1))
+print(length)""",
+    ],
+    [
+        """\
+async fn greet(name: &str, delay: f64) -> usize {
+    sleep(secs(delay)).await;
+    println!("hello, {name}");
+    name.len()
+}
+
+let length: usize = greet("world", 0.1).await;
+println!("{length}");""",
+        """\
+let length: usize = on_one_thread(greet("thread", 0.1));
+println!("{length}");""",
+    ],
+    """\
+**What the kernel does.** When a cell contains `.await`, evcxr runs it on a tokio runtime it made \
+with `Runtime::new()`: several worker threads, kept for the whole session. A program says the same \
+with an attribute: `#[tokio::main] async fn main() { ... }` builds that multi-thread runtime and \
+blocks on `main`; `#[tokio::main(flavor = "current_thread")]` builds one with a single thread, which \
+is what asyncio's event loop is.
+
+`on_one_thread`, from this project's crate, is our `asyncio.run`: a new current-thread runtime, on a \
+thread of its own, runs the future to its end and is dropped with any task still on it. The rest of \
+this notebook runs every example through it. On one thread, tasks take turns only at their awaits, as \
+in asyncio, so lines come out in one order, CPython's. On evcxr's own runtime, tasks spawned by \
+`tokio::spawn` run in parallel on the workers and may print in any order.""",
+)
+
+section(
+    "Starting a task: `create_task` and awaiting it",
+    "`asyncio.create_task` wraps a coroutine in a task that runs on its own while the caller goes on; "
+    "`tokio::spawn` does the same with a future. Awaiting the task waits for its result.",
+    [
+        """\
+async def worker(name, delay):
+    print(f"{name}: started")
+    await asyncio.sleep(delay)
+    print(f"{name}: done")
+    return f"{name}'s result"
+
+async def main():
+    task = asyncio.create_task(worker("a", 0.2))
+    print("main: task created")
+    await asyncio.sleep(0.1)
+    print("main: awaiting the task")
+    result = await task
+    print(f"main: got {result}")
+
+await main()""",
+    ],
+    [
+        """\
+async fn worker(name: &'static str, delay: f64) -> String {
+    println!("{name}: started");
+    sleep(secs(delay)).await;
+    println!("{name}: done");
+    format!("{name}'s result")
+}
+
+on_one_thread(async {
+    let task: JoinHandle<String> = tokio::spawn(worker("a", 0.2));
+    println!("main: task created");
+    sleep(secs(0.1)).await;
+    println!("main: awaiting the task");
+    let result: String = task.await.unwrap();
+    println!("main: got {result}");
+});""",
+    ],
+    """\
+**Where they differ.** On a current-thread runtime, as in asyncio, a new task first runs when its \
+creator reaches an await: `main: task created` comes before `a: started`. On a multi-thread runtime \
+an idle worker may start it at once. Awaiting a `JoinHandle` gives a `Result`: `Err(JoinError)` if \
+the task panicked or was aborted, where Python would raise the task's exception again.""",
+)
+
+section(
+    "A task kept across cells",
+    "In a notebook a task can be created in one cell and awaited in a later one. asyncio allows it as "
+    "is; in evcxr each cell links its own copy of tokio, so the crate's `create_task` gives the task a "
+    "runtime of its own.",
+    [
+        """\
+async def quiet_worker(name, delay):
+    print(f"{name}: started")
+    await asyncio.sleep(delay)
+    return f"{name}'s result"
+
+background = asyncio.create_task(quiet_worker("b", 0.3))
+print("cell: task created")
+await asyncio.sleep(0)  # let the loop start it""",
+        """\
+print(f"cell: got {await background}")""",
+    ],
+    [
+        """\
+async fn quiet_worker(name: &'static str, delay: f64) -> String {
+    println!("{name}: started");
+    sleep(secs(delay)).await;
+    format!("{name}'s result")
+}
+
+let background: Task<String> = create_task(quiet_worker("b", 0.3));
+println!("cell: task created");""",
+        """\
+let result: String = background.await.unwrap();
+println!("cell: got {result}");""",
+    ],
+    """\
+**Where they differ: what runs at creation.** asyncio's `create_task` only schedules the task: it \
+starts when the loop next gets control, here at `sleep(0)`, so `cell: task created` comes first. \
+The crate's `create_task` polls the task once before it returns, so that what the task prints \
+before its first wait belongs to the cell that created it: `b: started` comes first. A plain \
+`tokio::spawn` in one cell awaited in another fails with \"there is no reactor running\", as a \
+future kept across cells does in notebook 02.""",
+    differs=True,
+)
+
+section(
+    "Cancelling a task: `Task.cancel()` and `CancelledError` vs `abort()` and `JoinError::is_cancelled`",
+    "Python cancels a task by raising `CancelledError` inside it at its current await. tokio's "
+    "`abort()` drops the task's future there instead; cleanup lives in `Drop`.",
+    [
+        """\
+async def slow(name):
+    print(f"{name}: started")
+    try:
+        await asyncio.sleep(10)
+        print(f"{name}: finished")
+    except asyncio.CancelledError:
+        print(f"{name}: cancelled")
+        raise
+
+async def main():
+    task = asyncio.create_task(slow("slow"))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        print("main: the task was cancelled")
+
+await main()""",
+    ],
+    [
+        """\
+/// Prints "<name>: cancelled" when dropped before `done()`: cleanup on cancellation.
+struct OnCancel(&'static str);
+
+impl OnCancel {
+    fn done(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for OnCancel {
+    fn drop(&mut self) {
+        println!("{}: cancelled", self.0);
+    }
+}
+
+async fn slow(name: &'static str) {
+    println!("{name}: started");
+    let cancelled = OnCancel(name);
+    sleep(secs(10.0)).await;
+    println!("{name}: finished");
+    cancelled.done();
+}
+
+on_one_thread(async {
+    let task: JoinHandle<()> = tokio::spawn(slow("slow"));
+    sleep(secs(0.1)).await;
+    task.abort();
+    match task.await {
+        Err(error) if error.is_cancelled() => println!("main: the task was cancelled"),
+        other => println!("main: {other:?}"),
+    }
+});""",
+    ],
+    """\
+**Where they differ.** The lines are the same, the mechanism is not. A Python coroutine sees the \
+cancellation as an exception: it may await during its cleanup, or even swallow the error and go on. \
+A Rust future is simply dropped at the await where it waits: destructors run, synchronously, and \
+nothing in it runs again. Awaiting the aborted task gives `Err(JoinError)` whose \
+`is_cancelled()` is true, Python's `CancelledError`.""",
+)
+
+section(
+    "`gather(return_exceptions=True)`: every outcome as a value",
+    "With `return_exceptions=True`, `gather` returns failures in the result list instead of raising. "
+    "In Rust a failure is already a value: gather futures that return `Result`s.",
+    [
+        """\
+async def fetch(n):
+    await asyncio.sleep(0.1 * n)
+    if n == 2:
+        raise ValueError(f"fetch {n} failed")
+    print(f"fetch {n}: ok")
+    return n * 10
+
+results = await asyncio.gather(fetch(1), fetch(2), fetch(3), return_exceptions=True)
+for result in results:
+    if isinstance(result, Exception):
+        print(f"error: {result}")
+    else:
+        print(f"value: {result}")""",
+    ],
+    [
+        """\
+async fn fetch(n: u64) -> Result<u64, String> {
+    sleep(secs(0.1 * n as f64)).await;
+    if n == 2 {
+        return Err(format!("fetch {n} failed"));
+    }
+    println!("fetch {n}: ok");
+    Ok(n * 10)
+}
+
+on_one_thread(async {
+    let results: Vec<Result<u64, String>> = gather([fetch(1), fetch(2), fetch(3)]).await;
+    for result in results {
+        match result {
+            Ok(value) => println!("value: {value}"),
+            Err(error) => println!("error: {error}"),
+        }
+    }
+});""",
+    ],
+    """\
+`gather` here is the crate's: it runs the futures on the current task and polls the ones woken \
+together in the order they were passed, as asyncio does. `futures::future::join_all` gives the same \
+results in the same order; only the order in which simultaneously woken futures print is not \
+promised.""",
+)
+
+section(
+    "`gather` that fails fast vs `try_join_all`",
+    "Without `return_exceptions`, `gather` raises the first exception. `futures::future::try_join_all` "
+    "returns the first `Err`. What happens to the others is not the same.",
+    [
+        """\
+async def main():
+    try:
+        await asyncio.gather(fetch(1), fetch(2), fetch(3))
+    except ValueError as error:
+        print(f"failed fast: {error}")
+    await asyncio.sleep(0.2)
+    print("main: done")
+
+await main()""",
+    ],
+    [
+        """\
+on_one_thread(async {
+    match futures::future::try_join_all([fetch(1), fetch(2), fetch(3)]).await {
+        Ok(values) => println!("values: {values:?}"),
+        Err(error) => println!("failed fast: {error}"),
+    }
+    sleep(secs(0.2)).await;
+    println!("main: done");
+});""",
+    ],
+    """\
+**Where they differ: the others.** When `gather` raises, the other awaitables are *not* cancelled: \
+`fetch 3` goes on running and prints after the error has been handled. `try_join_all` owns its \
+futures and drops them when it returns the error, so `fetch 3` never prints. For Python's behaviour \
+in Rust, spawn the futures as tasks; for Rust's in Python, use a `TaskGroup` (below).""",
+    differs=True,
+)
+
+section(
+    "Timeouts: `wait_for` and `asyncio.timeout` vs `tokio::time::timeout`",
+    "Each puts a deadline on an awaitable. `tokio::time::timeout` returns `Err(Elapsed)` when the "
+    "deadline passes first, where Python raises `TimeoutError`.",
+    [
+        """\
+async def answer(delay):
+    await asyncio.sleep(delay)
+    return f"answer after {delay} s"
+
+print(await asyncio.wait_for(answer(0.1), timeout=0.3))
+try:
+    async with asyncio.timeout(0.3):
+        print(await answer(0.5))
+except TimeoutError:
+    print("no answer within 0.3 s")""",
+    ],
+    [
+        """\
+async fn answer(delay: f64) -> String {
+    sleep(secs(delay)).await;
+    format!("answer after {delay} s")
+}
+
+on_one_thread(async {
+    for delay in [0.1, 0.5] {
+        match tokio::time::timeout(secs(0.3), answer(delay)).await {
+            Ok(text) => println!("{text}"),
+            Err(_elapsed) => println!("no answer within 0.3 s"),
+        }
+    }
+});""",
+    ],
+    """\
+In both, the late work is stopped: Python cancels it, tokio drops the future. `asyncio.timeout` \
+bounds a whole block; in Rust, pass an `async { ... }` block to `timeout` for the same.""",
+)
+
+section(
+    "`shield` vs a spawned task that outlives its awaiter",
+    "`asyncio.shield` lets a caller stop waiting without cancelling the work. A tokio task needs no "
+    "shield: dropping or timing out its `JoinHandle` never cancels it; only `abort()` does.",
+    [
+        """\
+async def save(name):
+    await asyncio.sleep(0.3)
+    print(f"{name}: saved")
+
+async def main():
+    task = asyncio.create_task(save("report"))
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=0.1)
+    except TimeoutError:
+        print("main: stopped waiting")
+    await task
+    print("main: done")
+
+await main()""",
+    ],
+    [
+        """\
+async fn save(name: &'static str) {
+    sleep(secs(0.3)).await;
+    println!("{name}: saved");
+}
+
+on_one_thread(async {
+    let mut task: JoinHandle<()> = tokio::spawn(save("report"));
+    if tokio::time::timeout(secs(0.1), &mut task).await.is_err() {
+        println!("main: stopped waiting");
+    }
+    task.await.unwrap();
+    println!("main: done");
+});""",
+    ],
+    """\
+The defaults are opposite. Without `shield`, `wait_for` would cancel the task; a Rust future that \
+is *not* spawned is cancelled when dropped, and a spawned one is not. To cancel a tokio task when \
+its awaiter gives up, call `abort()` (or keep it in a `JoinSet`, which aborts its tasks when \
+dropped).""",
+)
+
+section(
+    "Results in finishing order: `as_completed` vs `FuturesUnordered` and `JoinSet::join_next`",
+    "`as_completed` hands results back in the order the work finishes. `FuturesUnordered` does it for "
+    "futures polled in place, `JoinSet::join_next` for spawned tasks.",
+    [
+        """\
+async def job(n, delay):
+    await asyncio.sleep(delay)
+    return n
+
+for next_done in asyncio.as_completed([job(1, 0.3), job(2, 0.1), job(3, 0.2)]):
+    print(f"job {await next_done} finished")""",
+        """\
+tasks = [asyncio.create_task(job(n, delay)) for n, delay in [(1, 0.3), (2, 0.1), (3, 0.2)]]
+for next_done in asyncio.as_completed(tasks):
+    print(f"task {await next_done} finished")""",
+    ],
+    [
+        """\
+async fn job(n: u32, delay: f64) -> u32 {
+    sleep(secs(delay)).await;
+    n
+}
+
+on_one_thread(async {
+    let mut pending: FuturesUnordered<_> = [job(1, 0.3), job(2, 0.1), job(3, 0.2)].into_iter().collect();
+    while let Some(n) = pending.next().await {
+        println!("job {n} finished");
+    }
+});""",
+        """\
+on_one_thread(async {
+    let mut tasks: JoinSet<u32> = JoinSet::new();
+    for (n, delay) in [(1, 0.3), (2, 0.1), (3, 0.2)] {
+        tasks.spawn(job(n, delay));
+    }
+    while let Some(joined) = tasks.join_next().await {
+        println!("task {} finished", joined.unwrap());
+    }
+});""",
+    ],
+    """\
+`as_completed` wraps plain coroutines in tasks; `FuturesUnordered` does not spawn anything, so its \
+futures run only while it is polled and are dropped with it. A `JoinSet` aborts the tasks still in \
+it when it is dropped.""",
+)
+
+section(
+    "Structured concurrency: `TaskGroup` vs `JoinSet`",
+    "A `TaskGroup` waits for all its tasks, and when one fails it cancels the rest. A `JoinSet` waits "
+    "for its tasks too, but cancelling the rest on an error is up to the loop that joins them.",
+    [
+        """\
+async def step(name, delay, fail=False):
+    try:
+        await asyncio.sleep(delay)
+    except asyncio.CancelledError:
+        print(f"{name}: cancelled")
+        raise
+    if fail:
+        raise ValueError(f"{name} failed")
+    print(f"{name}: done")
+
+try:
+    async with asyncio.TaskGroup() as group:
+        group.create_task(step("a", 0.1))
+        group.create_task(step("b", 0.2, fail=True))
+        group.create_task(step("c", 0.4))
+except* ValueError as failures:
+    for error in failures.exceptions:
+        print(f"group failed: {error}")""",
+    ],
+    [
+        """\
+async fn step(name: &'static str, delay: f64, fail: bool) -> Result<(), String> {
+    let row = Row::start(name);
+    let cancelled = OnCancel(name);
+    row.step_future(sleep(secs(delay))).await;
+    cancelled.done();
+    if fail {
+        return Err(format!("{name} failed"));
+    }
+    println!("{name}: done");
+    Ok(())
+}
+
+let ((), group_run): ((), Timeline) = on_one_thread(record_future("a task group with one failure", async {
+    let mut group: JoinSet<Result<(), String>> = JoinSet::new();
+    group.spawn(carry(step("a", 0.1, false)));
+    group.spawn(carry(step("b", 0.2, true)));
+    group.spawn(carry(step("c", 0.4, false)));
+    let mut failures: Vec<String> = Vec::new();
+    while let Some(joined) = group.join_next().await {
+        if let Ok(Err(error)) = joined {
+            failures.push(error);
+            group.abort_all(); // what TaskGroup does on its own
+        }
+    }
+    for error in failures {
+        println!("group failed: {error}");
+    }
+}));""",
+        "group_run",
+    ],
+    """\
+What Rust needs for `TaskGroup`'s behaviour is the `abort_all()` on the first error, and joining \
+until the set is empty: the aborted tasks come back as cancelled `JoinError`s once their futures \
+are dropped. Dropping a `JoinSet` also aborts whatever is left in it, so no task outlives the \
+group. In the timeline, a bar is a step that finished: `a` and `b` have theirs, `c` has none, because \
+its 0.4 s sleep was dropped at 0.2 s, when `b` failed, and the whole run took 0.2 s. (`Row`, \
+`record_future` and `carry`, from the crate, record the bars; notebook 01 draws its runs the same \
+way.)""",
+)
+
+section(
+    "Limiting concurrency: `Semaphore`",
+    "A semaphore with two permits lets two downloads run at a time; the others wait their turn, "
+    "first come, first served, in both libraries.",
+    [
+        """\
+async def download(n, limit):
+    async with limit:
+        print(f"download {n}: start")
+        await asyncio.sleep(0.1 * n)
+        print(f"download {n}: end")
+
+async def main():
+    limit = asyncio.Semaphore(2)
+    await asyncio.gather(*(download(n, limit) for n in range(1, 5)))
+
+await main()""",
+    ],
+    [
+        """\
+async fn download(n: u64, limit: &Semaphore) {
+    let _permit = limit.acquire().await.unwrap();
+    println!("download {n}: start");
+    sleep(secs(0.1 * n as f64)).await;
+    println!("download {n}: end");
+} // the permit is given back here, when `_permit` is dropped
+
+on_one_thread(async {
+    let limit = Semaphore::new(2);
+    gather((1..=4).map(|n| download(n, &limit))).await;
+});""",
+    ],
+    """\
+`async with limit:` becomes a permit held in a variable: it is released when dropped, at the end \
+of the function, or earlier with `drop(permit)`. The futures borrow the semaphore; spawned tasks \
+would share it through an `Arc` and `acquire_owned`.""",
+)
+
+section(
+    "Shared state: `Lock` vs tokio's `Mutex`, and when `std::sync::Mutex` is right",
+    "An `asyncio.Lock` is needed when a task awaits in the middle of an update. tokio's `Mutex` is "
+    "the lock whose guard may be held across an await; its value lives inside it.",
+    [
+        """\
+balance = 0
+balance_lock = asyncio.Lock()
+
+async def deposit(name, amount):
+    global balance
+    async with balance_lock:
+        current = balance
+        await asyncio.sleep(0.1)  # an await while the lock is held
+        balance = current + amount
+        print(f"{name}: balance {balance}")
+
+async def main():
+    await asyncio.gather(deposit("a", 10), deposit("b", 20), deposit("c", 30))
+    print(f"final balance {balance}")
+
+await main()""",
+        """\
+hits = 0
+
+async def visit():
+    global hits
+    hits += 1  # no await in the update: nothing else can run in the middle
+    await asyncio.sleep(0.1)
+
+async def main():
+    await asyncio.gather(visit(), visit(), visit())
+    print(f"hits: {hits}")
+
+await main()""",
+    ],
+    [
+        """\
+async fn deposit(name: &str, amount: u32, balance: &tokio::sync::Mutex<u32>) {
+    let mut guard = balance.lock().await;
+    let current: u32 = *guard;
+    sleep(secs(0.1)).await; // an await while the lock is held
+    *guard = current + amount;
+    println!("{name}: balance {}", *guard);
+}
+
+on_one_thread(async {
+    let balance = tokio::sync::Mutex::new(0);
+    gather([deposit("a", 10, &balance), deposit("b", 20, &balance), deposit("c", 30, &balance)]).await;
+    println!("final balance {}", *balance.lock().await);
+});""",
+        """\
+async fn visit(hits: &std::sync::Mutex<u32>) {
+    *hits.lock().unwrap() += 1; // locked and unlocked with no await in between
+    sleep(secs(0.1)).await;
+}
+
+on_one_thread(async {
+    let hits = std::sync::Mutex::new(0);
+    gather([visit(&hits), visit(&hits), visit(&hits)]).await;
+    println!("hits: {}", hits.lock().unwrap());
+});""",
+    ],
+    """\
+Python's second example needs no lock at all: one thread, and no await inside `hits += 1`. Rust \
+does not let three futures update a plain `u32` they share: the value needs a lock or an atomic, \
+and the plain `std::sync::Mutex` is the right lock when its guard is never held across an await: it is cheaper, and tokio's documentation \
+recommends it. Held across an await, its guard makes the future not `Send`, so `tokio::spawn` (and \
+`on_one_thread`) reject it at compile time; that is when tokio's `Mutex` is needed.""",
+)
+
+section(
+    "Waiting for a signal: `Event` vs `watch` (and `Notify`)",
+    "An `asyncio.Event` is a flag that tasks wait on; once set, it stays set. A `watch` channel "
+    "holding a `bool` is the same: receivers wait until the value says go.",
+    [
+        """\
+async def waiter(name, ready):
+    print(f"{name}: waiting")
+    await ready.wait()
+    print(f"{name}: go")
+
+async def setter(ready):
+    await asyncio.sleep(0.1)
+    print("main: set")
+    ready.set()
+
+async def main():
+    ready = asyncio.Event()
+    await asyncio.gather(asyncio.gather(waiter("a", ready), waiter("b", ready)), setter(ready))
+    await waiter("late", ready)  # already set: no wait
+
+await main()""",
+    ],
+    [
+        """\
+async fn waiter(name: &str, mut ready: watch::Receiver<bool>) {
+    println!("{name}: waiting");
+    ready.wait_for(|&is_set| is_set).await.unwrap();
+    println!("{name}: go");
+}
+
+on_one_thread(async {
+    let (set, ready) = watch::channel(false);
+    let setter = async {
+        sleep(secs(0.1)).await;
+        println!("main: set");
+        set.send(true).unwrap();
+    };
+    tokio::join!(gather([waiter("a", ready.clone()), waiter("b", ready.clone())]), setter);
+    waiter("late", ready).await; // already set: no wait
+});""",
+    ],
+    """\
+`tokio::sync::Notify` is the lighter tool but not an `Event`: `notify_waiters()` wakes only the \
+tasks waiting at that moment and remembers nothing, so a late waiter would wait forever; \
+`notify_one()` keeps a single permit for the next waiter. `Event.clear()` is `send(false)`.""",
+)
+
+section(
+    "Producers and consumers: `Queue(maxsize=2)` vs a bounded `mpsc` channel",
+    "Two producers put items into a queue that holds at most two; three consumers take them out. "
+    "When the queue is full a producer waits: that is backpressure. A bounded `mpsc` channel does the "
+    "same, and closes by itself when the last sender is dropped.",
+    [
+        """\
+async def producer(name, queue, count, first, every):
+    await asyncio.sleep(first)
+    for i in range(1, count + 1):
+        item = f"{name}-{i}"
+        if queue.full():
+            print(f"{name}: queue full, waiting to put {item}")
+        await queue.put(item)
+        print(f"{name}: put {item}")
+        if i < count:
+            await asyncio.sleep(every)
+
+async def consumer(name, queue, seconds, handled):
+    while True:
+        item = await queue.get()
+        print(f"{name}: got {item}")
+        await asyncio.sleep(seconds)
+        handled[name] += 1
+        queue.task_done()
+
+async def main():
+    queue = asyncio.Queue(maxsize=2)
+    handled = {"c1": 0, "c2": 0, "c3": 0}
+    consumers = [
+        asyncio.create_task(consumer(name, queue, seconds, handled))
+        for name, seconds in [("c1", 0.7), ("c2", 0.7), ("c3", 0.8)]
+    ]
+    await asyncio.gather(producer("p1", queue, 4, 0.1, 0.2), producer("p2", queue, 4, 0.2, 0.2))
+    print("producers: done")
+    await queue.join()  # every item handled...
+    for task in consumers:  # ...then stop the consumers, which would wait forever
+        task.cancel()
+    await asyncio.gather(*consumers, return_exceptions=True)
+    for name, count in handled.items():
+        print(f"{name} handled {count} items")
+
+await main()""",
+    ],
+    [
+        """\
+async fn producer(name: &'static str, queue: mpsc::Sender<String>, count: u32, first: f64, every: f64) {
+    let row = Row::start(name);
+    row.step_future(sleep(secs(first))).await;
+    for i in 1..=count {
+        let item = format!("{name}-{i}");
+        if queue.capacity() == 0 {
+            println!("{name}: queue full, waiting to put {item}");
+        }
+        queue.send(item.clone()).await.unwrap();
+        println!("{name}: put {item}");
+        if i < count {
+            row.step_future(sleep(secs(every))).await;
+        }
+    }
+} // this producer's sender is dropped here
+
+type SharedReceiver = Arc<tokio::sync::Mutex<mpsc::Receiver<String>>>;
+
+async fn consumer(name: &'static str, queue: SharedReceiver, seconds: f64) -> u32 {
+    let row = Row::start(name);
+    let mut handled: u32 = 0;
+    loop {
+        let next: Option<String> = queue.lock().await.recv().await;
+        let Some(item) = next else {
+            return handled; // every sender dropped and nothing left: the channel is closed
+        };
+        println!("{name}: got {item}");
+        row.step_future(sleep(secs(seconds))).await;
+        handled += 1;
+    }
+}""",
+        """\
+let ((), queue_run): ((), Timeline) = on_one_thread(record_future("a queue of 2, two producers, three consumers", async {
+    let (sender, receiver) = mpsc::channel::<String>(2);
+    let receiver: SharedReceiver = Arc::new(tokio::sync::Mutex::new(receiver));
+    let consumers: Vec<JoinHandle<u32>> = [("c1", 0.7), ("c2", 0.7), ("c3", 0.8)]
+        .into_iter()
+        .map(|(name, seconds)| tokio::spawn(carry(consumer(name, Arc::clone(&receiver), seconds))))
+        .collect();
+    let producers: [JoinHandle<()>; 2] = [
+        tokio::spawn(carry(producer("p1", sender.clone(), 4, 0.1, 0.2))),
+        tokio::spawn(carry(producer("p2", sender, 4, 0.2, 0.2))),
+    ];
+    for producer in producers {
+        producer.await.unwrap();
+    }
+    println!("producers: done");
+    for (name, consumer) in ["c1", "c2", "c3"].into_iter().zip(consumers) {
+        println!("{name} handled {} items", consumer.await.unwrap());
+    }
+}));""",
+        "queue_run",
+    ],
+    """\
+**Shutdown without a sentinel.** A consumer's `recv()` returns `None` once every `Sender` is \
+dropped and the buffer is empty, so the consumers end on their own and return their counts. Python \
+3.11's queue cannot be closed: the usual way is `queue.join()` and then cancelling the consumers \
+(Python 3.13 adds `Queue.shutdown()`). tokio's `mpsc` has a single receiver; three consumers share \
+it through a tokio `Mutex`, whose waiters take turns first come, first served, as asyncio's getters \
+do. In the timeline each bar is a step: a producer making its next item, a consumer handling \
+one, in alternating shades. The gaps are waits: a consumer's for an item, and a producer's for room \
+in the full queue, such as `p2`'s from 0.6 s to 0.8 s.""",
+)
+
+section(
+    "Blocking calls: `to_thread` and `run_in_executor` vs `spawn_blocking`",
+    "A call that blocks, with no await inside, would stop every other task on the thread. Both "
+    "libraries move it to a pool of threads and give back something to await.",
+    [
+        """\
+def blocking_read(name):
+    time.sleep(0.3)  # blocks its thread: no await inside
+    return f"{name}: read"
+
+async def ticker():
+    await asyncio.sleep(0.1)
+    print("ticker: the event loop is still free")
+
+async def main():
+    start = time.monotonic()
+    a, b, _ = await asyncio.gather(
+        asyncio.to_thread(blocking_read, "a"),
+        asyncio.get_running_loop().run_in_executor(None, blocking_read, "b"),
+        ticker(),
+    )
+    print(a)
+    print(b)
+    print(f"both reads took {int((time.monotonic() - start) * 10) / 10} s")
+
+await main()""",
+    ],
+    [
+        """\
+fn blocking_read(name: &str) -> String {
+    std::thread::sleep(secs(0.3)); // blocks its thread: no await inside
+    format!("{name}: read")
+}
+
+async fn ticker() {
+    sleep(secs(0.1)).await;
+    println!("ticker: the event loop is still free");
+}
+
+on_one_thread(async {
+    let start = std::time::Instant::now();
+    let (a, b, ()) = tokio::join!(
+        tokio::task::spawn_blocking(|| blocking_read("a")),
+        tokio::task::spawn_blocking(|| blocking_read("b")),
+        ticker(),
+    );
+    println!("{}", a.unwrap());
+    println!("{}", b.unwrap());
+    println!("both reads took {} s", (start.elapsed().as_secs_f64() * 10.0).floor() / 10.0);
+});""",
+    ],
+    """\
+The two reads overlap (0.3 s, not 0.6 s) and the ticker runs meanwhile. tokio's blocking pool grows \
+to 512 threads by default; asyncio's default executor has `min(32, cores + 4)`. A blocking task \
+cannot be aborted once it has started, nor can a thread in Python's executor.""",
+)
+
+section(
+    "`async for` over an async generator vs a `Stream`",
+    "An async generator yields values with awaits in between; `async for` pulls them one at a time. "
+    "Rust's counterpart is a `Stream`, pulled with `next().await`.",
+    [
+        """\
+async def countdown(start):
+    n = start
+    while n > 0:
+        await asyncio.sleep(0.1)
+        yield n
+        n -= 1
+
+async def main():
+    async for value in countdown(3):
+        print(f"countdown: {value}")
+    print("liftoff")
+
+await main()""",
+    ],
+    [
+        """\
+fn countdown(start: u32) -> impl Stream<Item = u32> {
+    stream::unfold(start, |n| async move {
+        if n == 0 {
+            return None;
+        }
+        sleep(secs(0.1)).await;
+        Some((n, n - 1))
+    })
+}
+
+on_one_thread(async {
+    let mut values = std::pin::pin!(countdown(3));
+    while let Some(value) = values.next().await {
+        println!("countdown: {value}");
+    }
+    println!("liftoff");
+});""",
+    ],
+    """\
+Stable Rust has no `yield` in async code yet, so the generator's state is spelled out: `unfold` \
+keeps it (here `n`) and returns the next value with the next state. The `async-stream` crate's \
+`stream!` macro gives back the generator syntax. Both are lazy: nothing runs until the loop asks.""",
+)
+
+section(
+    "`async with` vs a guard that cleans up on drop",
+    "`async with` runs `__aexit__` when the block ends, even by an exception. In Rust the cleanup "
+    "is the value's `Drop`, run when it goes out of scope, even on an early return with `?`.",
+    [
+        """\
+class Connection:
+    def __init__(self, name):
+        self.name = name
+
+    async def __aenter__(self):
+        await asyncio.sleep(0.1)
+        print(f"{self.name}: open")
+        return self
+
+    async def __aexit__(self, *exc_info):
+        print(f"{self.name}: closed")
+
+async def main():
+    async with Connection("db") as conn:
+        print(f"using {conn.name}")
+    try:
+        async with Connection("cache"):
+            raise ValueError("query failed")
+    except ValueError as error:
+        print(f"error: {error}")
+
+await main()""",
+    ],
+    [
+        """\
+struct Connection {
+    name: &'static str,
+}
+
+impl Connection {
+    async fn open(name: &'static str) -> Connection {
+        sleep(secs(0.1)).await;
+        println!("{name}: open");
+        Connection { name }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        println!("{}: closed", self.name);
+    }
+}
+
+on_one_thread(async {
+    {
+        let conn = Connection::open("db").await;
+        println!("using {}", conn.name);
+    }
+    let failed: Result<(), String> = async {
+        let _conn = Connection::open("cache").await;
+        Err(String::from("query failed"))
+    }
+    .await;
+    if let Err(error) = failed {
+        println!("error: {error}");
+    }
+});""",
+    ],
+    """\
+`Drop` is synchronous: it cannot await, so a close that needs I/O is an explicit \
+`conn.close().await` before the end, or work handed to a task. `__aexit__` can await, and it sees \
+the exception that ended the block.""",
+)
+
+section(
+    "Letting others run: `asyncio.sleep(0)` vs `tokio::task::yield_now`",
+    "A task that awaits nothing keeps the thread. `asyncio.sleep(0)` and `yield_now()` give the "
+    "others a turn and come back.",
+    [
+        """\
+async def busy(name):
+    for i in range(3):
+        print(f"{name}: step {i}")
+        await asyncio.sleep(0)
+
+async def main():
+    await asyncio.gather(busy("a"), busy("b"))
+
+await main()""",
+    ],
+    [
+        """\
+async fn busy(name: &str) {
+    for i in 0..3 {
+        println!("{name}: step {i}");
+        tokio::task::yield_now().await;
+    }
+}
+
+on_one_thread(async {
+    gather([busy("a"), busy("b")]).await;
+});""",
+    ],
+    """\
+tokio also makes a task yield on its own after a budget of operations on its resources (128), so \
+a task that loops over a busy channel cannot starve the others; asyncio has nothing like it. On a \
+multi-thread runtime, another worker may take up a yielded task at once.""",
+)
+
+
+def heading_cell(number, item):
+    tags = ["section"] + (["differs"] if item["differs"] else [])
+    cell = nbformat.v4.new_markdown_cell(f"## {number}. {item['title']}")
+    cell.metadata["tags"] = tags
+    return cell
+
+
+def table():
+    """The construct table: asyncio name, Rust counterpart, section."""
+    rows = [
+        ("`asyncio.run`, top-level `await`", "`#[tokio::main]`, top-level `.await`, `on_one_thread`"),
+        ("`asyncio.create_task`, `await task`", "`tokio::spawn`, `JoinHandle`"),
+        ("a task awaited in a later cell", "the crate's `create_task`, `Task`"),
+        ("`Task.cancel()`, `CancelledError`", "`JoinHandle::abort()`, `JoinError::is_cancelled()`, `Drop`"),
+        ("`gather(..., return_exceptions=True)`", "the crate's `gather` over `Result`s (or `join_all`)"),
+        ("`gather(...)` raising the first error", "`futures::future::try_join_all`"),
+        ("`wait_for`, `asyncio.timeout`", "`tokio::time::timeout`"),
+        ("`asyncio.shield`", "a spawned task (`tokio::spawn`) awaited through `&mut JoinHandle`"),
+        ("`asyncio.as_completed`", "`FuturesUnordered`, `JoinSet::join_next`"),
+        ("`asyncio.TaskGroup`", "`JoinSet` with `abort_all()` on the first error"),
+        ("`asyncio.Semaphore`", "`tokio::sync::Semaphore`"),
+        ("`asyncio.Lock`", "`tokio::sync::Mutex`; `std::sync::Mutex` when no await holds it"),
+        ("`asyncio.Event`", "`tokio::sync::watch` (`Notify`)"),
+        ("`asyncio.Queue(maxsize=...)`", "`tokio::sync::mpsc::channel(...)`"),
+        ("`asyncio.to_thread`, `run_in_executor`", "`tokio::task::spawn_blocking`"),
+        ("async generator, `async for`", "`Stream` (`futures::stream::unfold`), `while let Some(..) = s.next().await`"),
+        ("`async with`", "a guard value and its `Drop`"),
+        ("`asyncio.sleep(0)`", "`tokio::task::yield_now()`"),
+    ]
+    assert len(rows) == len(SECTIONS)
+    lines = ["| asyncio | Rust | section |", "| --- | --- | --- |"]
+    for number, ((python, rust), item) in enumerate(zip(rows, SECTIONS), start=1):
+        title = item["title"].replace("|", "\\|")
+        lines.append(f"| {python} | {rust} | {number}. {title} |")
+    return "\n".join(lines)
+
+
+def intro(rust_side):
+    if rust_side:
+        head = (
+            "# 05 · asyncio to tokio, construct by construct\n\n"
+            "The post uses two pieces of asyncio, `await` and `gather`. This notebook takes the ones a "
+            "Python programmer reaches for next and shows each in Rust, on tokio. Every section has a "
+            "CPython twin in `reference/asyncio-to-tokio.ipynb`, with the same title; `make test` "
+            "checks that both print the same lines in the same order, except in the sections marked "
+            "**differs**, which say why and quote what CPython prints.\n\n"
+            "Run it top to bottom; its examples sleep about 7 seconds in all, 2.3 of them in the queue."
+        )
+    else:
+        head = (
+            "# asyncio to tokio: the CPython side\n\n"
+            "The Python twin of `notebooks/05-asyncio-to-tokio.ipynb`: the same sections, with the "
+            "same titles, in asyncio. Where the two print different lines (sections marked "
+            "**differs**), the note quotes what Rust prints. Built and run by "
+            "`tools/make_notebook_05.py`."
+        )
+    return head + "\n\n" + table()
+
+
+def build(rust_side):
+    cells = [nbformat.v4.new_markdown_cell(intro(rust_side))]
+    if rust_side:
+        cells.append(nbformat.v4.new_markdown_cell(
+            "First the crate (for `on_one_thread`, `gather`, `create_task` and the timelines) and "
+            "`futures` (for `try_join_all`, `FuturesUnordered` and streams), and a helper `secs`."))
+        cells.append(nbformat.v4.new_code_cell(RUST_SETUP))
+    else:
+        cells.append(nbformat.v4.new_code_cell(PYTHON_SETUP))
+    for number, item in enumerate(SECTIONS, start=1):
+        cells.append(heading_cell(number, item))
+        lead = item["lead"]
+        if item["differs"]:
+            lead = "**differs** · " + lead
+        cells.append(nbformat.v4.new_markdown_cell(lead))
+        for source in item["rust" if rust_side else "python"]:
+            cells.append(nbformat.v4.new_code_cell(source))
+        cells.append(nbformat.v4.new_markdown_cell(item["note"]))
+        if item["differs"]:
+            quote = nbformat.v4.new_markdown_cell("")
+            quote.metadata["tags"] = [QUOTE_TAG]
+            cells.append(quote)
+    for index, cell in enumerate(cells):
+        cell.id = f"cell-{index:03d}"  # stable ids: a rebuild changes only what changed
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = cells
+    if rust_side:
+        notebook.metadata["kernelspec"] = {"display_name": "Rust", "language": "rust", "name": "rust"}
+    else:
+        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    return notebook
+
+
+def section_stdout(notebook):
+    """Per section title: the stdout lines its code cells printed, in order."""
+    found = {}
+    title = None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and "section" in cell.metadata.get("tags", []):
+            title = cell.source
+            found[title] = []
+        elif cell.cell_type == "code" and title is not None:
+            text = "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
+            found[title] += text.splitlines()
+    return found
+
+
+def fill_quotes(notebook, other, other_name):
+    lines = section_stdout(other)
+    title = None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and "section" in cell.metadata.get("tags", []):
+            title = cell.source
+        elif QUOTE_TAG in cell.metadata.get("tags", []):
+            body = "\n".join(lines[title])
+            cell.source = f"{other_name} prints, in its notebook:\n\n```text\n{body}\n```"
+
+
+def execute_python(notebook):
+    NotebookClient(notebook, timeout=120, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(PYTHON.parent)}}).execute()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quotes", action="store_true", help="only refresh the quoted outputs")
+    parser.add_argument("--python-only", action="store_true", help="build and run the twin only")
+    parser.add_argument("--prose", action="store_true",
+                        help="rebuild the markdown only, keeping the executed code cells (their sources must not change)")
+    args = parser.parse_args()
+    if args.prose:
+        for path, rust_side in ((PYTHON, False), (RUST, True)):
+            executed = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+            notebook = build(rust_side)
+            fresh = [c for c in notebook.cells if c.cell_type == "code"]
+            assert [c.source for c in fresh] == [c.source for c in executed], f"{path}: code changed; run without --prose"
+            for cell, old in zip(fresh, executed):
+                cell.outputs, cell.execution_count, cell.metadata = old.outputs, old.execution_count, old.metadata
+            notebook.metadata = nbformat.read(path, as_version=4).metadata
+            nbformat.write(notebook, path)
+    elif not args.quotes:
+        python = build(rust_side=False)
+        execute_python(python)
+        nbformat.write(python, PYTHON)
+        if args.python_only:
+            return 0
+        rust = build(rust_side=True)
+        fill_quotes(rust, python, "CPython")
+        nbformat.write(rust, RUST)
+        subprocess.run([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), "--timeout", "600",
+                        "--in-place", str(RUST)], check=True)
+    python = nbformat.read(PYTHON, as_version=4)
+    rust = nbformat.read(RUST, as_version=4)
+    fill_quotes(rust, python, "CPython")
+    fill_quotes(python, rust, "Rust")
+    nbformat.write(rust, RUST)
+    nbformat.write(python, PYTHON)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
