@@ -32,7 +32,7 @@
 //!   results (notebook 03).
 //!
 //! Behind the `llm` feature, which brings the HTTP stack (axum, hyper, h2,
-//! reqwest, async-openai) that notebooks 01-03 neither build nor link:
+//! reqwest, async-openai) that the other notebooks neither build nor link:
 //!
 //! - [`http`]: [`LoopbackServer`](http::LoopbackServer), serving an app on
 //!   127.0.0.1 until dropped, and the servers' OpenAI-shaped errors.
@@ -41,9 +41,13 @@
 //! - [`serving`]: a serving layer on one thread in front of the LLM, and the
 //!   load test that measures it.
 //!
-//! Dependencies point one way: `post` and `timing` use `notebook`'s console;
-//! `lessons` and `scale` build on `post` and `timing`; `llm` on `http`;
-//! `serving` on `llm` and `http`.
+//! Two private modules serve several folders: `mix` (the FNV-1a hash and the
+//! SplitMix64 step behind seeded choices and the busy loop) and `sync` (one
+//! way to take a mutex).
+//!
+//! Dependencies point one way: `post` and `timing` use `notebook`'s console
+//! and displays; `lessons` and `scale` build on `post` and `timing`; `llm` on
+//! `http` and those; `serving` on `llm` and `http`.
 
 pub mod lessons;
 pub mod notebook;
