@@ -185,4 +185,4 @@ repeat-spawn-blocking: $(STAMPS)/tools
 	  cargo test -p async_walkthrough --test spawn_blocking_runs 2>&1 | grep -oE '\[reliability\].*|^test result.*|.*FAILED.*|.*panicked.*'
 
 clean:
-	rm -rf target/notebooks target/evcxr
+	rm -rf target/notebooks target/evcxr target/evcxr-* target/evcxr.lock

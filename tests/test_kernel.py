@@ -8,9 +8,11 @@ import os
 import re
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +122,36 @@ def test_the_kernel_builds_with_the_workspaces_locked_versions():
     unlocked = {name: versions for name, versions in kernel.items()
                 if name not in ("ctx", "async_walkthrough") and not versions <= workspace.get(name, set())}
     assert unlocked == {}
+
+
+def test_two_notebooks_open_at_once_build_their_cells_apart():
+    """Two kernels at once, as when a learner has two notebooks open: each
+    builds its cells in a directory of its own, even while both compile."""
+    kernels = [start_new_kernel(kernel_name="rust", cwd=str(ROOT / "notebooks"), startup_timeout=120)
+               for _ in range(2)]
+
+    def run(kernel: int, source: str) -> tuple[str, str]:
+        printed = {"stdout": "", "stderr": ""}
+
+        def keep(message) -> None:
+            if message["msg_type"] == "stream":
+                printed[message["content"]["name"]] += message["content"]["text"]
+            elif message["msg_type"] == "error":
+                printed["stderr"] += message["content"]["evalue"]
+
+        kernels[kernel][1].execute_interactive(source, timeout=600, output_hook=keep)
+        return printed["stdout"], printed["stderr"]
+
+    def cells(kernel: int) -> list[str]:
+        return [DEP_CELL, f"fn which() -> usize {{ {kernel} }}", 'println!("kernel {}", which());']
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            for step in range(3):
+                both = list(pool.map(lambda kernel: run(kernel, cells(kernel)[step]), range(2)))
+                printed = ["kernel 0\n", "kernel 1\n"] if step == 2 else ["", ""]
+                assert both == [(printed[0], ""), (printed[1], "")]
+    finally:
+        for manager, client in kernels:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
