@@ -2,11 +2,14 @@
 measured by oha, a load generator this project did not write.
 
 Starts `--example mock_llm` (answering after --latency-ms) and `--example
-serve` in front of it (HTTP/2 to the mock), each in its own process, has oha
-send --connections requests over as many connections at once to `POST /ask`,
-and prints one JSON line from oha's own summary: requests per second, p50 and
-p99 latency, answers by status and errors by kind. Both servers are stopped
-(SIGTERM, then SIGKILL) also when something fails.
+serve` in front of it (HTTP/2 to the mock), each in its own process, and has
+oha send --connections requests over as many connections at once twice:
+first straight to the mock's `POST /v1/chat/completions`, the baseline of what
+oha sees with no serving layer in between, then to the serving layer's `POST
+/ask`. Prints one JSON line per run from oha's own summary: requests per
+second, fastest, p50, p99 and slowest latency, answers by status and errors by
+kind. Both servers are stopped (SIGTERM, then SIGKILL) also when something
+fails.
 
 Unlike serve_bench, oha opens each connection as part of its request, so its
 latencies include the TCP handshakes of a 5,000-connection burst.
@@ -63,17 +66,19 @@ def raise_open_files(needed):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def summary(report, connections):
+def summary(report, target, connections):
     """The figures of oha's JSON report that matter here, in serve_bench's
     units."""
     percentiles = report["latencyPercentiles"]
     statuses = report.get("statusCodeDistribution", {})
     return {
         "tool": "oha",
+        "target": target,
         "connections": connections,
         "answered": sum(statuses.values()),
         "requests_per_s": round(report["summary"]["requestsPerSec"], 1),
         "total_s": round(report["summary"]["total"], 3),
+        "fastest_ms": round(report["summary"]["fastest"] * 1000, 1),
         "p50_ms": round(percentiles["p50"] * 1000, 1),
         "p99_ms": round(percentiles["p99"] * 1000, 1),
         "slowest_ms": round(report["summary"]["slowest"] * 1000, 1),
@@ -105,18 +110,22 @@ def main():
         serve = Server([str(EXAMPLES / "serve"), "--port", "0",
                         "--llm", mock.url, "--http2"])
         servers.append(serve)
-        oha = subprocess.run(
-            [args.oha, "--no-tui", "--output-format", "json",
-             "--worker-threads", str(args.oha_workers),
-             "-n", str(args.connections), "-c", str(args.connections),
-             "-m", "POST", "-H", "content-type: application/json",
-             "-d", '{"question": "Why async?"}',
-             serve.url],
-            capture_output=True, text=True, check=False,
-        )
-        if oha.returncode != 0:
-            sys.exit(f"bench_oha: oha failed ({oha.returncode}): {oha.stderr.strip()}")
-        print(json.dumps(summary(json.loads(oha.stdout), args.connections)))
+        chat = {"model": "mock-llm", "messages": [{"role": "user", "content": "Why async?"}]}
+        for target, url, body in (
+            ("mock_llm", mock.url + "/chat/completions", chat),
+            ("serve", serve.url, {"question": "Why async?"}),
+        ):
+            oha = subprocess.run(
+                [args.oha, "--no-tui", "--output-format", "json",
+                 "--worker-threads", str(args.oha_workers),
+                 "-n", str(args.connections), "-c", str(args.connections),
+                 "-m", "POST", "-H", "content-type: application/json",
+                 "-d", json.dumps(body), url],
+                capture_output=True, text=True, check=False,
+            )
+            if oha.returncode != 0:
+                sys.exit(f"bench_oha: oha failed ({oha.returncode}): {oha.stderr.strip()}")
+            print(json.dumps(summary(json.loads(oha.stdout), target, args.connections)), flush=True)
     finally:
         for server in reversed(servers):
             server.stop()
