@@ -24,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from notebook_outputs import problems  # noqa: E402
+from test_reference import stdout_lines  # noqa: E402
 
 RUST = ROOT / "notebooks" / "05-asyncio-to-tokio.ipynb"
 PYTHON = ROOT / "reference" / "asyncio-to-tokio.ipynb"
@@ -64,15 +65,9 @@ def sections(notebook):
     return found
 
 
-def stdout_lines(cells):
-    text = "".join(
-        output.text
-        for cell in cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "stream" and output.name == "stdout"
-    )
-    return text.splitlines()
+def section_lines(cells):
+    """The lines a section's code cells print, in order."""
+    return [line for cell in cells if cell.cell_type == "code" for line in stdout_lines(cell)]
 
 
 def comparable(line):
@@ -83,7 +78,7 @@ def comparable(line):
 
 def printed(notebook):
     return {
-        heading.source: [comparable(line) for line in stdout_lines(cells)]
+        heading.source: [comparable(line) for line in section_lines(cells)]
         for heading, cells in sections(notebook)
     }
 
@@ -149,13 +144,13 @@ def test_differing_sections_differ_and_quote_the_other_side(rust, python):
     marked = [h for h, _ in sections(rust) if "differs" in tags(h)]
     assert len(marked) >= 1
     for notebook, other, name in ((rust, python, "CPython"), (python, rust, "Rust")):
-        lines = {h.source: stdout_lines(c) for h, c in sections(other)}
+        lines = {h.source: section_lines(c) for h, c in sections(other)}
         for heading, cells in sections(notebook):
             quotes = [cell for cell in cells if "other-output" in tags(cell)]
             if "differs" not in tags(heading):
                 assert quotes == []
                 continue
-            assert stdout_lines(cells) != lines[heading.source], f"{heading.source}: marked but the same"
+            assert section_lines(cells) != lines[heading.source], f"{heading.source}: marked but the same"
             assert len(quotes) == 1
             expected = f"{name} prints, in its notebook:\n\n```text\n" + "\n".join(lines[heading.source]) + "\n```"
             assert quotes[0].source == expected, heading.source

@@ -41,11 +41,10 @@ while :; do
   flock -n 9 && break
   slot=$((slot + 1))
 done
+mkdir -p "$dir"
 if [ ! -d "$dir/target" ] && [ -d "$first/target" ]; then
-  mkdir -p "$dir"
   cp -a "$first/target" "$dir/"
 fi
-mkdir -p "$dir"
 cp "$root/Cargo.lock" "$dir/Cargo.lock"
 EVCXR_TMPDIR=$dir
 export EVCXR_TMPDIR

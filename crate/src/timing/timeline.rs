@@ -67,8 +67,16 @@ struct Joined {
 }
 
 impl Joined {
+    /// Joining `recorder` directly, outside any carried work.
+    fn directly(recorder: &Arc<Recorder>) -> Joined {
+        Joined {
+            recorder: Arc::clone(recorder),
+            slot: None,
+        }
+    }
+
     /// The place of a row started now: rows sort by it.
-    fn next_key(&self) -> Place {
+    fn place_of_next_row(&self) -> Place {
         match &self.slot {
             Some((slot, rows)) => (*slot, rows.fetch_add(1, Ordering::Relaxed)),
             None => (self.recorder.next_place(), 0),
@@ -195,11 +203,7 @@ fn with_recorder<R>(joined: Option<Joined>, work: impl FnOnce() -> R) -> R {
 /// ```
 pub fn record<R>(title: impl Into<String>, work: impl FnOnce() -> R) -> (R, Timeline) {
     let recorder = Recorder::new();
-    let joined = Joined {
-        recorder: Arc::clone(&recorder),
-        slot: None,
-    };
-    let result = with_recorder(Some(joined), work);
+    let result = with_recorder(Some(Joined::directly(&recorder)), work);
     (result, recorder.finish(title.into()))
 }
 
@@ -226,10 +230,7 @@ impl<F: Future> Future for RecordedFuture<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let joined = Joined {
-            recorder: Arc::clone(&this.recorder),
-            slot: None,
-        };
+        let joined = Joined::directly(&this.recorder);
         match with_recorder(Some(joined), || this.inner.as_mut().poll(cx)) {
             Poll::Ready(output) => {
                 let title = this.title.take().unwrap_or_default();
@@ -310,7 +311,7 @@ impl Row {
                 let mut tasks = lock(&joined.recorder.tasks);
                 // Rows of the same name are one row of the picture.
                 if !tasks.iter().any(|(_, named)| *named == task) {
-                    let place = joined.next_key();
+                    let place = joined.place_of_next_row();
                     tasks.push((place, Arc::clone(&task)));
                 }
                 drop(tasks);
