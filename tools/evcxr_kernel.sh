@@ -12,16 +12,24 @@
 #   versions of the Cargo.lock it finds. Seeding that file from the
 #   workspace's at every start makes the notebooks run on the versions
 #   `cargo test` ran on.
+# - One tokio for all cells: evcxr's dynamic-linking mode
+#   (`allow_static_linking = false` in evcxr.toml, read before evcxr's first
+#   build) links every dependency once, as a shared library, instead of
+#   into each cell, so every cell, and every task it spawns, uses one copy of
+#   tokio (see docs/kernel.md). On Rust 1.95 that mode needs std's metadata
+#   file passed to rustc beside std's shared library: tools/evcxr/rustc does
+#   that, and tools/evcxr/rustup makes it evcxr's rustc from the start.
 # - No rustup proxies: evcxr's rust-analyzer runs cargo and rustc a dozen
 #   times whenever a notebook's dependencies change; calling the toolchain's
 #   binaries directly saves the proxy's start-up each time.
-# - tokio declared at start (init.evcxr in $EVCXR_CONFIG_DIR): the first cell
-#   that awaits then does not add it, which would change the kernel's
-#   Cargo.toml and make rust-analyzer reload every dependency in the next cell.
-# - A warm-up `let` (prelude.rs): rust-analyzer infers the type of every `let`
-#   in a cell, and its first inference analyses the standard library. Done
-#   while the kernel starts, the learner's first `let` cell does not wait for
-#   it.
+# - tokio declared at start (init.evcxr): the first cell that awaits then
+#   does not add it, which would change the kernel's Cargo.toml and make
+#   rust-analyzer reload every dependency in the next cell.
+# - Every cell inside the session's runtime from the start (prelude.rs
+#   awaits once): evcxr runs a cell inside its tokio runtime only once some
+#   cell has awaited, and `tokio::spawn` outside a runtime panics. The same
+#   `let` pays rust-analyzer's first type inference, which analyses the
+#   standard library, while the kernel starts.
 #
 #     evcxr_kernel.sh PATH_TO_EVCXR_JUPYTER ARGS...
 set -eu
@@ -49,7 +57,10 @@ cp "$root/Cargo.lock" "$dir/Cargo.lock"
 EVCXR_TMPDIR=$dir
 export EVCXR_TMPDIR
 
-PATH="$(dirname "$(rustup which cargo)"):$PATH"
+EVCXR_REAL_RUSTUP=$(command -v rustup)
+EVCXR_TOOLCHAIN_RUSTC=$(rustup which rustc)
+export EVCXR_REAL_RUSTUP EVCXR_TOOLCHAIN_RUSTC
+PATH="$root/tools/evcxr:$(dirname "$(rustup which cargo)"):$PATH"
 export PATH
 
 # Shared by every slot; written through a rename so that a kernel starting
@@ -57,9 +68,16 @@ export PATH
 EVCXR_CONFIG_DIR="$first-config"
 export EVCXR_CONFIG_DIR
 mkdir -p "$EVCXR_CONFIG_DIR"
-# No features: tokio is built with the union of these and the crate's.
-echo ':dep tokio = "1"' >"$EVCXR_CONFIG_DIR/init.evcxr.$$"
-mv "$EVCXR_CONFIG_DIR/init.evcxr.$$" "$EVCXR_CONFIG_DIR/init.evcxr"
-echo 'let evcxr_warm_up: u8 = 0;' >"$EVCXR_CONFIG_DIR/prelude.rs.$$"
-mv "$EVCXR_CONFIG_DIR/prelude.rs.$$" "$EVCXR_CONFIG_DIR/prelude.rs"
+write_config() {
+  printf '%s\n' "$2" >"$EVCXR_CONFIG_DIR/$1.$$"
+  mv "$EVCXR_CONFIG_DIR/$1.$$" "$EVCXR_CONFIG_DIR/$1"
+}
+write_config evcxr.toml '[evcxr]
+allow_static_linking = false'
+# The widest dependency graph first, so that no notebook's `:dep` changes the
+# tokio that evcxr's runtime was built with (tools/evcxr/kernel_dependencies);
+# tokio by its own name, so that cells can name it without a `:dep`.
+write_config init.evcxr ":dep kernel_dependencies = { path = \"$root/tools/evcxr/kernel_dependencies\" }
+:dep tokio = { version = \"1\", features = [\"full\"] }"
+write_config prelude.rs 'let evcxr_warm_up: u8 = async { 0 }.await;'
 exec "$evcxr" "$@"

@@ -1,10 +1,11 @@
 """Builds what the notebooks' first cells need into the kernel's build directory.
 
-A fresh clone's first `:dep` cell would otherwise compile tokio, plotters and
-the crate for the kernel (a minute or two), and notebook 04's the HTTP stack
-as well. `make setup` runs this once per Cargo.lock: each dependency line the
-notebooks use is loaded on a kernel of its own and one cell awaits, so the
-runtime evcxr adds for `.await` is built too.
+The project's kernel loads its whole dependency graph as shared libraries
+before its first cell (tools/evcxr/kernel_dependencies): tokio, the crate and
+notebook 04's HTTP stack. On a fresh clone that build takes minutes, so
+`make setup` does it once per Cargo.lock: one kernel is started (which builds
+the graph) and runs the first code cell of every notebook, then a cell that
+awaits, so that a learner's first cell only compiles itself.
 
     prewarm_kernel.py
 """
@@ -18,36 +19,36 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+# The first start builds every dependency as a shared library: minutes here.
+BUILD_TIMEOUT = 3600
 
 
-def dep_lines() -> list[str]:
-    """Each distinct first cell of the notebooks: their `:dep` lines."""
-    lines = []
+def first_cells() -> list[str]:
+    """Each distinct first code cell of the notebooks (their `:dep` lines)."""
+    sources = []
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
         first = next(cell for cell in cells if cell["cell_type"] == "code")
         source = "".join(first["source"])
-        if source.startswith(":dep") and source not in lines:
-            lines.append(source)
-    return lines
+        if source not in sources:
+            sources.append(source)
+    return sources
 
 
 def main() -> int:
-    for source in dep_lines():
-        started = time.monotonic()
-        notebook = nbformat.v4.new_notebook()
-        notebook.cells = [
-            nbformat.v4.new_code_cell(source),
-            nbformat.v4.new_code_cell("async fn warm_up() {}\nwarm_up().await;"),
-        ]
-        NotebookClient(
-            notebook,
-            timeout=1800,
-            startup_timeout=120,
-            kernel_name="rust",
-            resources={"metadata": {"path": str(NOTEBOOKS)}},
-        ).execute()
-        print(f"built for {source.splitlines()[0]!r} in {time.monotonic() - started:.0f} s", flush=True)
+    started = time.monotonic()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in first_cells()]
+    notebook.cells.append(nbformat.v4.new_code_cell("async fn warm_up() {}\nwarm_up().await;"))
+    NotebookClient(
+        notebook,
+        timeout=BUILD_TIMEOUT,
+        startup_timeout=BUILD_TIMEOUT,
+        kernel_name="rust",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    ).execute()
+    print(f"built the kernel's dependencies and {len(notebook.cells) - 1} first cells "
+          f"in {time.monotonic() - started:.0f} s", flush=True)
     return 0
 
 

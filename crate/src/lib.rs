@@ -20,14 +20,15 @@
 //!   text (recording knows nothing of drawing).
 //! - [`notebook`]: life in the evcxr kernel: value displays (an unawaited
 //!   future shown like a coroutine object), where workload lines go,
-//!   [`later`](notebook::later) and [`create_task`](notebook::create_task) for
-//!   futures and tasks kept across cells, [`source_of`](notebook::source_of)
-//!   and [`rustc_says`](notebook::rustc_says) for code and compiler messages
-//!   as outputs, and [`on_own_runtime`](notebook::on_own_runtime).
-//! - [`lessons`]: what notebook 02's cells build on to show what the post
+//!   [`require_one_tokio!`] for notebooks whose tasks and futures outlive
+//!   their cell, [`source_of`](notebook::source_of) and
+//!   [`rustc_says`](notebook::rustc_says) for code and compiler messages as
+//!   outputs.
+//! - [`lessons`]: what notebooks 02 and 05 build on to show what the post
 //!   leaves out: a blocking search and one on the blocking pool, a busy loop,
-//!   a current-thread runtime, scoped threads whose lines are kept (the
-//!   demonstrations themselves, cancellation among them, are in the cells).
+//!   a current-thread runtime (asyncio's one-thread loop), scoped threads
+//!   whose lines are kept (the demonstrations themselves, cancellation among
+//!   them, are in the cells).
 //! - [`scale`]: the searches from 10 to 10 million at once, and `make bench`'s
 //!   results (notebook 03).
 //!

@@ -5,9 +5,9 @@
 //! path, such as `async_walkthrough::scale::Mode`.
 
 pub use crate::notebook::{
-    DebugDisplay, FutureDisplay, NotebookDisplay, Task, capture_future, create_task, later,
-    rustc_says, source_of,
+    DebugDisplay, FutureDisplay, NotebookDisplay, OneTokio, capture_future, rustc_says, source_of,
 };
+pub use crate::require_one_tokio;
 pub use crate::post::{find_users_async, find_users_sync, gather, process_async, process_sync};
 pub use crate::timing::{Row, Stopwatch, Timeline, carry, fastest_of, record, record_future};
 
@@ -22,8 +22,6 @@ pub use crate::llm::{
     Completion, Faults, MAX_TOKENS, MockLlm, MockLlmServer, Retried, RetryPolicy, llm_in_use,
     measure_llm, numbered_prompts, talk_to_llm, timed_call, with_retries,
 };
-#[cfg(feature = "llm")]
-pub use crate::notebook::on_own_runtime;
 #[cfg(feature = "llm")]
 pub use crate::serving::{LoadReport, ServingLayer, load_test};
 #[cfg(feature = "llm")]

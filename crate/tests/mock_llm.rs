@@ -336,8 +336,8 @@ async fn faults_follow_the_seed_whatever_the_order_of_arrival() {
     assert!(forward.contains(&true) && forward.contains(&false));
 }
 
-#[test]
-fn the_server_measures_requests_in_flight() {
+#[tokio::test]
+async fn the_server_measures_requests_in_flight() {
     let config = MockLlm {
         latency: Duration::from_millis(200),
         ..quick()
@@ -350,6 +350,7 @@ fn the_server_measures_requests_in_flight() {
         }))
         .await
     })
+    .await
     .unwrap();
     assert!(bounded.output.iter().all(Result::is_ok));
     assert_eq!(bounded.server.max_in_flight, 4);
@@ -364,12 +365,13 @@ fn the_server_measures_requests_in_flight() {
         )
         .await
     })
+    .await
     .unwrap();
     assert_eq!(gathered.server.max_in_flight, 10);
 }
 
-#[test]
-fn retries_answer_every_prompt_despite_injected_faults() {
+#[tokio::test]
+async fn retries_answer_every_prompt_despite_injected_faults() {
     let config = MockLlm {
         faults: Faults {
             // Every prompt meets a normal answer within six attempts.
@@ -393,6 +395,7 @@ fn retries_answer_every_prompt_despite_injected_faults() {
         )
         .await
     })
+    .await
     .unwrap();
     for outcome in &measured.output {
         assert!(outcome.result.is_ok(), "{outcome}");
@@ -415,8 +418,8 @@ fn retries_answer_every_prompt_despite_injected_faults() {
     assert_eq!(steps.count() as u64, stats.requests, "a bar per attempt");
 }
 
-#[test]
-fn a_streamed_answer_is_one_row_with_a_bar_per_token() {
+#[tokio::test]
+async fn a_streamed_answer_is_one_row_with_a_bar_per_token() {
     let streamed = measure_llm("streaming", quick(), |llm| async move {
         let mut tokens = llm.stream("why stream?", 5).await?;
         let mut answer = String::new();
@@ -425,6 +428,7 @@ fn a_streamed_answer_is_one_row_with_a_bar_per_token() {
         }
         anyhow::Ok(answer)
     })
+    .await
     .unwrap();
     assert_eq!(streamed.output.unwrap(), answer_tokens(5).concat());
     assert_eq!(streamed.timeline.tasks.len(), 1);
@@ -436,8 +440,8 @@ fn a_streamed_answer_is_one_row_with_a_bar_per_token() {
     assert_eq!(steps.count(), 6, "five tokens and the end of the stream");
 }
 
-#[test]
-fn a_rag_fan_out_has_a_row_per_stage() {
+#[tokio::test]
+async fn a_rag_fan_out_has_a_row_per_stage() {
     let rag = measure_llm("rag", quick(), |llm| async move {
         let question = "how do retries work?";
         let (embedding, documents, record) = tokio::try_join!(
@@ -449,6 +453,7 @@ fn a_rag_fan_out_has_a_row_per_stage() {
         let prompt = format!("{documents:?} {}: {question}", record.value);
         timed_call("completion", llm.complete(&prompt, MAX_TOKENS)).await
     })
+    .await
     .unwrap();
     assert_eq!(rag.output.unwrap().text, answer_tokens(MAX_TOKENS).concat());
     assert_eq!(rag.server.requests, 4, "three stages and the completion");

@@ -1,9 +1,12 @@
-//! Running a future on a runtime with a single thread.
+//! Running a future on a runtime with a single thread: asyncio's event loop.
 //!
 //! The post says that async code gains on I/O-bound work even on one core. A
 //! current-thread runtime drives every task on the thread that calls it, so
 //! running a workload there shows what that claim means for tokio: no second
-//! thread to fall back on, and the three searches still take 3 s.
+//! thread to fall back on, and the three searches still take 3 s. It is also
+//! what `asyncio.run` gives a Python program: tasks take turns only at their
+//! awaits, in the order they became ready, so notebook 05 runs its lessons
+//! about tasks there to print CPython's lines in CPython's order.
 
 use std::future::Future;
 
@@ -12,8 +15,8 @@ use std::future::Future;
 /// are dropped with the runtime when this returns.
 ///
 /// The runtime is driven on a thread of its own, which this call waits for:
-/// tokio refuses to block a thread that is already inside a runtime, and once
-/// a notebook cell has used `.await`, evcxr runs every later cell inside one.
+/// tokio refuses to block a thread that is already inside a runtime, and the
+/// project's kernel runs every cell inside evcxr's.
 pub fn on_one_thread<F>(future: F) -> F::Output
 where
     F: Future + Send,

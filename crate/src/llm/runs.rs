@@ -21,7 +21,6 @@ use crate::llm::mock::{MockLlm, MockLlmServer, ServerStats};
 use crate::llm::retry::Retried;
 use crate::notebook::console::say;
 use crate::notebook::display::NotebookDisplay;
-use crate::notebook::own_runtime::on_own_runtime;
 use crate::timing::stopwatch::{Stopwatch, python_seconds};
 use crate::timing::timeline::{Row, Timeline, record_future};
 use anyhow::Context;
@@ -141,21 +140,18 @@ async fn start_llm(config: MockLlm) -> anyhow::Result<(LlmClient, MockLlmServer)
 }
 
 /// Runs `work` with a client for the LLM (the mock started with `config`,
-/// or the server of `LLM_BASE_URL`) and returns its output, on a runtime of
-/// its own, so it is called without `.await`, and when it returns nothing it
-/// started is left running.
-pub fn talk_to_llm<T, F, Fut>(config: MockLlm, work: F) -> anyhow::Result<T>
+/// or the server of `LLM_BASE_URL`) and returns its output, then stops the
+/// mock: when it returns, nothing it started is left running, and dropping
+/// it half-way (a cell interrupted, a timeout) stops the mock as well.
+pub async fn talk_to_llm<T, F, Fut>(config: MockLlm, work: F) -> anyhow::Result<T>
 where
-    F: FnOnce(LlmClient) -> Fut + Send,
+    F: FnOnce(LlmClient) -> Fut,
     Fut: Future<Output = T>,
-    T: Send,
 {
-    on_own_runtime(|| async move {
-        let (client, mock) = start_llm(config).await?;
-        let output = work(client).await;
-        mock.shutdown().await;
-        Ok(output)
-    })
+    let (client, mock) = start_llm(config).await?;
+    let output = work(client).await;
+    mock.shutdown().await;
+    Ok(output)
 }
 
 /// Starts a mock LLM with `config`, runs `work` with a client for it (or for
@@ -164,44 +160,46 @@ where
 /// long the run took and the most requests in flight at once: as the mock
 /// counted them, or, for another server, as the client did.
 ///
-/// All of it runs [`on_own_runtime`], so it is called without `.await`, and
-/// when it returns nothing it started is left running.
-pub fn measure_llm<T, F, Fut>(title: &str, config: MockLlm, work: F) -> anyhow::Result<Measured<T>>
+/// When it returns, nothing it started is left running; dropped half-way, it
+/// stops the mock as well.
+pub async fn measure_llm<T, F, Fut>(
+    title: &str,
+    config: MockLlm,
+    work: F,
+) -> anyhow::Result<Measured<T>>
 where
-    F: FnOnce(LlmClient) -> Fut + Send,
+    F: FnOnce(LlmClient) -> Fut,
     Fut: Future<Output = T>,
-    T: RunReport + Send,
+    T: RunReport,
 {
     let external = ExternalLlm::from_env()?.is_some();
-    on_own_runtime(|| async move {
-        let (client, mock) = start_llm(config).await?;
-        let stopwatch = Stopwatch::start();
-        let (output, timeline) = record_future(title, work(client.clone())).await;
-        let elapsed = stopwatch.elapsed();
-        let server = mock.stats();
-        mock.shutdown().await;
-        output.report();
-        let in_flight = if external {
-            format!(
-                "at most {} request(s) in flight, counted by the client",
-                client.max_in_flight()
-            )
-        } else {
-            format!(
-                "at most {} request(s) in flight at the server",
-                server.max_in_flight
-            )
-        };
-        say(format!(
-            "{title}: took {} s, {in_flight}",
-            python_seconds(elapsed.as_secs_f64()),
-        ));
-        Ok(Measured {
-            output,
-            timeline,
-            elapsed,
-            server,
-        })
+    let (client, mock) = start_llm(config).await?;
+    let stopwatch = Stopwatch::start();
+    let (output, timeline) = record_future(title, work(client.clone())).await;
+    let elapsed = stopwatch.elapsed();
+    let server = mock.stats();
+    mock.shutdown().await;
+    output.report();
+    let in_flight = if external {
+        format!(
+            "at most {} request(s) in flight, counted by the client",
+            client.max_in_flight()
+        )
+    } else {
+        format!(
+            "at most {} request(s) in flight at the server",
+            server.max_in_flight
+        )
+    };
+    say(format!(
+        "{title}: took {} s, {in_flight}",
+        python_seconds(elapsed.as_secs_f64()),
+    ));
+    Ok(Measured {
+        output,
+        timeline,
+        elapsed,
+        server,
     })
 }
 

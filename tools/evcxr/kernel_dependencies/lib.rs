@@ -1,0 +1,1 @@
+//! Empty: this package only fixes the kernel's dependency graph (see Cargo.toml).
