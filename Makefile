@@ -26,6 +26,10 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 CELL_TIMEOUT ?= 600
 RUNS ?= 20
 BENCH_RUNS ?= 3
+# The sweep's largest N per mode (empty: 10 million for gather and spawn, a
+# million for the rest) and where it writes (notebook 03 draws the default).
+BENCH_MAX_TASKS ?=
+BENCH_OUT ?= notebooks/data/scale.json
 
 .PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving reliability repeat-spawn-blocking clean
 
@@ -35,7 +39,7 @@ help:
 	@echo "make record  execute the notebooks in place, refreshing their committed outputs"
 	@echo "make test    fmt, clippy, cargo test, then every notebook checked against its outputs"
 	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
-	@echo "make bench   the scale sweep (10 to 10M searches per mode, and asyncio) into notebooks/data/scale.json"
+	@echo "make bench   the scale sweep (10 to 10M searches per mode, and asyncio) into BENCH_OUT (default notebooks/data/scale.json)"
 	@echo "make bench-walkthrough   notebook 01 vs the Python original, whole runs and cell by cell"
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
 	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer, by serve_bench and by oha"
@@ -131,7 +135,7 @@ e2e: setup /usr/bin/chromium
 # Several minutes, a few GB of memory at 10M searches; not part of make test.
 bench: $(STAMPS)/tools
 	cargo build --release -p async_walkthrough --example scale
-	python3 tools/bench_scale.py --runs $(BENCH_RUNS) --out notebooks/data/scale.json
+	python3 tools/bench_scale.py --runs $(BENCH_RUNS) --out $(BENCH_OUT) $(if $(BENCH_MAX_TASKS),--max-tasks $(BENCH_MAX_TASKS))
 
 repeat-walkthrough: setup
 	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) notebooks/01-asyncio-walkthrough.ipynb

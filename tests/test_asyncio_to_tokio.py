@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from notebook_outputs import problems  # noqa: E402
-from test_reference import stdout_lines  # noqa: E402
+from helpers import stdout_lines  # noqa: E402
 
 RUST = ROOT / "notebooks" / "05-asyncio-to-tokio.ipynb"
 PYTHON = ROOT / "reference" / "asyncio-to-tokio.ipynb"

@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from test_reference import PYTHON, code_cells, stdout_lines  # noqa: E402
+from helpers import PYTHON_POST as PYTHON, code_cells, stdout_lines  # noqa: E402
 
 DEP_CELL = ':dep async_walkthrough = { path = "../crate" }\nuse async_walkthrough::prelude::*;'
 

@@ -6,13 +6,12 @@ cell per post cell, after a first cell that loads the crate, plus timeline
 cells that draw the run just made (`sync_run`, `async_run`) without printing; its committed outputs
 are the ones `make test` has just reproduced with nbval.
 """
-import json
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import PYTHON_POST as PYTHON
+from helpers import ROOT, code_cells, stdout_lines
+
 RUST = ROOT / "notebooks" / "01-asyncio-walkthrough.ipynb"
-PYTHON = ROOT / "reference" / "python-post.ipynb"
 
 SECONDS = re.compile(r"(total time taken for a?sync process: )\d+\.\d+$")
 # The post's async driver reused the label of the sync one; ours says "async".
@@ -25,23 +24,9 @@ TIMELINES = {
 }
 
 
-def code_cells(path):
-    cells = json.loads(path.read_text())["cells"]
-    return [cell for cell in cells if cell["cell_type"] == "code"]
-
-
 def post_cells(path):
     """The code cells that stand for the post's cells."""
     return [cell for cell in code_cells(path) if "".join(cell["source"]) not in TIMELINES.values()]
-
-
-def stdout_lines(cell):
-    text = "".join(
-        "".join(output["text"])
-        for output in cell.get("outputs", [])
-        if output["output_type"] == "stream" and output["name"] == "stdout"
-    )
-    return text.splitlines()
 
 
 def result_text(cell):

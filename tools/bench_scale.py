@@ -53,11 +53,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per point (median reported)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--max-tasks", type=int, default=None,
+                        help="stop every mode's sweep at this N (a quick check; default: the full sweep)")
     args = parser.parse_args()
     if not SCALE.exists():
         sys.exit(f"error: {SCALE} missing; build it with cargo build --release --example scale")
     points = []
     for mode, largest in SWEEP.items():
+        if args.max_tasks is not None:
+            largest = min(largest, args.max_tasks)
         tasks = 10
         while tasks <= largest:
             point = measure(mode, tasks, args.runs)

@@ -2,7 +2,7 @@
 //! the `openai` Python package, async-openai, curl, a load generator.
 //!
 //! ```sh
-//! cargo run --release -p async_walkthrough --example mock_llm -- --port 8000 \
+//! cargo run --release -p async_walkthrough --features llm --example mock_llm -- --port 8000 \
 //!     [--latency-ms 500] [--token-delay-ms 100] [--fail-rate 0.1 --seed 7] \
 //!     [--slow-rate 0.05 --slow-ms 3000] [--api-key KEY] [--model mock-llm] [--host 127.0.0.1]
 //! ```

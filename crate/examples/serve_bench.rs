@@ -2,7 +2,7 @@
 //! the one-thread serving layer while it awaits the mock LLM.
 //!
 //! ```sh
-//! cargo run --release -p async_walkthrough --example serve_bench -- --connections 5000 --latency-ms 1000
+//! cargo run --release -p async_walkthrough --features llm --example serve_bench -- --connections 5000 --latency-ms 1000
 //! ```
 //!
 //! Prints one JSON line: `{"connections", "wall_s", "p50_ms", "p99_ms", "errors"}`.
