@@ -20,7 +20,8 @@ use crate::http::api_error::{ApiError, BODY_LIMIT, method_not_allowed, not_found
 use crate::http::loopback::LoopbackServer;
 use crate::llm::channel::LlmChannel;
 use crate::llm::client::LlmClient;
-use crate::llm::mock::{Completion, DEFAULT_MODEL};
+use crate::llm::mock::DEFAULT_MODEL;
+use crate::llm::mock::wire::Completion;
 use anyhow::Context;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
