@@ -49,6 +49,12 @@
 //! and displays; `lessons` and `scale` build on `post` and `timing`; `llm` on
 //! `http` and those; `serving` on `llm` and `http`.
 
+// Every public item says what it is for, and `pub` means reachable from
+// outside: an item only the crate uses is `pub(crate)`, so what a notebook can
+// call is exactly what the docs list.
+#![warn(missing_docs)]
+#![warn(unreachable_pub)]
+
 pub mod lessons;
 pub mod notebook;
 pub mod post;

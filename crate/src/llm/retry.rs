@@ -52,7 +52,7 @@ pub struct Failure {
 
 /// The error of an attempt cut off by its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimedOut(pub Duration);
+pub(crate) struct TimedOut(pub(crate) Duration);
 
 impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -46,7 +46,7 @@ const SNIPPETS: &[(&str, &str)] = &[
 pub mod snippets {}
 
 /// The source text of a snippet in `crate/snippets/`.
-pub fn snippet(name: &str) -> anyhow::Result<&'static str> {
+pub(crate) fn snippet(name: &str) -> anyhow::Result<&'static str> {
     SNIPPETS
         .iter()
         .find(|(file, _)| *file == name)

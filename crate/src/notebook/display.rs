@@ -13,7 +13,7 @@ use std::io::Write;
 
 /// Sends one rich output to evcxr: a list of (MIME type, content) pairs for
 /// the same value; the notebook shows the richest one it can render.
-pub fn emit_to_notebook(representations: &[(&str, &str)]) {
+pub(crate) fn emit_to_notebook(representations: &[(&str, &str)]) {
     let mut stdout = std::io::stdout().lock();
     for (mime_type, content) in representations {
         // evcxr reads these markers from the cell's stdout; see its
