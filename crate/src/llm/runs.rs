@@ -29,6 +29,23 @@ use std::future::Future;
 use std::time::Duration;
 
 /// How many tokens each prompt asks for.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::LlmClient;
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let server = MockLlm { latency: Duration::ZERO, ..MockLlm::default() }.start().await?;
+/// let answer = LlmClient::new(server.url()).complete("prompt 1", MAX_TOKENS).await?;
+/// assert_eq!(answer.tokens, MAX_TOKENS);
+/// server.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 pub const MAX_TOKENS: u32 = 12;
 
 /// A run against the mock LLM: what it returned, its timeline, how long it
@@ -116,6 +133,17 @@ impl ExternalLlm {
 
 /// Which LLM notebook 04's cells talk to, in one line: the mock, or the
 /// server of `LLM_BASE_URL`.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// // Without LLM_BASE_URL, the cells talk to the mock.
+/// if std::env::var_os("LLM_BASE_URL").is_none() {
+///     assert!(llm_in_use().starts_with("LLM: the mock LLM on 127.0.0.1, model mock-llm"));
+/// }
+/// ```
 pub fn llm_in_use() -> String {
     match ExternalLlm::from_env() {
         Ok(None) => format!(
@@ -213,6 +241,14 @@ impl<T> NotebookDisplay for Measured<T> {
 }
 
 /// `count` prompts: `prompt 1`, `prompt 2`, ...
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// assert_eq!(numbered_prompts(2), ["prompt 1", "prompt 2"]);
+/// ```
 pub fn numbered_prompts(count: usize) -> Vec<String> {
     (1..=count).map(|n| format!("prompt {n}")).collect()
 }

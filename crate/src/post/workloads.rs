@@ -31,6 +31,17 @@ pub const SEARCH_STEP: Duration = Duration::from_secs(1);
 /// that changes from run to run, so notebook 02 collects each thread's lines
 /// and prints them thread by thread; the tests hold the lines against
 /// CPython's.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::notebook::capture;
+/// use async_walkthrough::prelude::*;
+///
+/// // Each user blocks for a real second; a search of nobody takes none.
+/// let ((), lines) = capture(|| find_users_sync(0));
+/// assert_eq!(lines, ["Total 0 people have been searched!"]);
+/// ```
 pub fn find_users_sync(n: u32) {
     let row = Row::start(format_args!("find_users({n})")); // timeline
     for i in 1..=n {
@@ -47,6 +58,20 @@ pub fn find_users_sync(n: u32) {
 ///
 /// Calling it runs nothing: it returns a future, and the searches happen only
 /// while that future is awaited (or polled by something like [`gather`]).
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let stopwatch = Stopwatch::start();
+/// let ((), lines) = capture_future(find_users_async(2)).await;
+/// assert_eq!(stopwatch.elapsed_secs(), 2.0);
+/// assert_eq!(lines[2], "Total 2 people have been searched!");
+/// # }
+/// ```
 pub async fn find_users_async(n: u32) {
     let row = Row::start(format_args!("find_users({n})")); // timeline
     for i in 1..=n {
@@ -62,6 +87,16 @@ pub async fn find_users_async(n: u32) {
 ///
 /// `run` is the post's function; [`record`] runs it and also hands back its
 /// timeline, which the post's version does not have.
+///
+/// # Examples
+///
+/// ```no_run
+/// use async_walkthrough::prelude::*;
+///
+/// // Six real seconds: each search blocks the thread.
+/// let sync_run: Timeline = process_sync();
+/// assert_eq!(sync_run.tasks.len(), 3);
+/// ```
 pub fn process_sync() -> Timeline {
     let run = || {
         let stopwatch = Stopwatch::start();
@@ -80,6 +115,20 @@ pub fn process_sync() -> Timeline {
 ///
 /// `run` is the post's function; [`record_future`] awaits it and also hands
 /// back its timeline, which the post's version does not have.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let async_run: Timeline = process_async().await;
+/// assert_eq!(async_run.total, Duration::from_secs(3));
+/// assert_eq!(async_run.tasks.len(), 3);
+/// # }
+/// ```
 pub async fn process_async() -> Timeline {
     let run = async {
         let stopwatch = Stopwatch::start();

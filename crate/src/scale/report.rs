@@ -14,6 +14,17 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The whole results file.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../notebooks/data/scale.json");
+/// let results = ScaleResults::load(file).unwrap();
+/// assert!(results.modes().contains(&"gather"));
+/// assert_eq!(results.point("gather", 10).unwrap().tasks, 10);
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 pub struct ScaleResults {
     /// The day `make bench` ran.

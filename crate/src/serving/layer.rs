@@ -144,6 +144,31 @@ impl LlmCaller {
 
 /// The serving layer, running on its own thread. Dropping it stops the
 /// server and joins the thread.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::answer_tokens;
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let llm = MockLlm { latency: Duration::from_millis(10), ..MockLlm::default() }.start().await?;
+/// let serving = ServingLayer::start(llm.addr())?;
+/// let answer: serde_json::Value = reqwest::Client::new()
+///     .post(format!("{}/ask", serving.url()))
+///     .json(&serde_json::json!({ "question": "Why async?" }))
+///     .send()
+///     .await?
+///     .json()
+///     .await?;
+/// assert_eq!(answer["answer"], answer_tokens(8).concat());
+/// drop(serving);
+/// llm.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct ServingLayer {
     addr: SocketAddr,

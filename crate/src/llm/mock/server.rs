@@ -8,6 +8,24 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 /// A running mock LLM. Dropping it shuts the server down.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::LlmClient;
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let server = MockLlm { latency: Duration::ZERO, ..MockLlm::default() }.start().await?;
+/// LlmClient::new(server.url()).complete("Why async?", 2).await?;
+/// let stats = server.stats();
+/// assert_eq!((stats.requests, stats.in_flight, stats.max_in_flight), (1, 0, 1));
+/// server.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct MockLlmServer {
     server: LoopbackServer,

@@ -207,6 +207,24 @@ pub(crate) struct Usage {
 }
 
 /// A completed answer, as the crate's clients return it.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::{LlmClient, answer_tokens};
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let server = MockLlm { latency: Duration::ZERO, ..MockLlm::default() }.start().await?;
+/// let answer: Completion = LlmClient::new(server.url()).complete("Why async?", 4).await?;
+/// assert_eq!(answer.tokens, 4);
+/// assert_eq!(answer.text, answer_tokens(4).concat());
+/// server.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Completion {
     /// The generated text.

@@ -29,7 +29,9 @@ pub(crate) fn function_named(line: &str) -> Option<&str> {
 
 /// Cuts the function `name` out of rustfmt-formatted `text`: from its doc
 /// comment (and attributes) to the closing brace in column 0, without the
-/// lines marked [`HIDDEN_MARKER`]. Returns the range of `text`'s lines it
+/// lines marked [`HIDDEN_MARKER`] and without its doc comment's `# Examples`
+/// (rustdoc's reader needs them; the notebook's sees the function run in
+/// the next cell). Returns the range of `text`'s lines it
 /// spans and its text as shown, or `None` when no function has that name.
 pub(crate) fn cut_function(
     text: &str,
@@ -55,8 +57,41 @@ pub(crate) fn cut_function(
         let shown = lines.iter().filter(|line| !line.contains(HIDDEN_MARKER));
         shown.map(|line| (*line).to_owned()).collect()
     };
-    let head = shown(&lines[first..=start]);
+    let head = without_examples(shown(&lines[first..=start]));
     let body = shown(&lines[start + 1..end]);
     let code = [head, body, vec!["}".to_owned()]].concat().join("\n");
     Ok(Some((first..end + 1, code)))
+}
+
+/// `head` (doc comment, attributes, signature) without the `# Examples`
+/// section of its doc comment, nor the blank doc line before it. A section
+/// ends at the next heading outside a code block.
+fn without_examples(head: Vec<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    let mut in_examples = false;
+    let mut in_code = false;
+    for line in head {
+        match line.strip_prefix("///") {
+            Some(doc) => {
+                let text = doc.strip_prefix(' ').unwrap_or(doc);
+                if text.starts_with("```") {
+                    in_code = !in_code;
+                } else if !in_code && text.starts_with("# ") {
+                    let was_in_examples = in_examples;
+                    in_examples = text == "# Examples";
+                    if in_examples && kept.last().is_some_and(|last| last == "///") {
+                        kept.pop();
+                    } else if was_in_examples && !in_examples {
+                        // The blank line before this heading was skipped.
+                        kept.push("///".to_owned());
+                    }
+                }
+            }
+            None => in_examples = false,
+        }
+        if !in_examples {
+            kept.push(line);
+        }
+    }
+    kept
 }

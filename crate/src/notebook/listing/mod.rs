@@ -123,6 +123,17 @@ mod tests {
     }
 
     #[test]
+    fn leaves_out_the_examples_but_not_the_sections_after_them() {
+        let listing = source_of("fastest_of").unwrap().code;
+        assert!(!listing.contains("# Examples"), "{listing}");
+        assert!(!listing.contains("```"), "{listing}");
+        assert!(
+            listing.contains("/// closest to what the code itself costs.\n///\n/// # Panics\n"),
+            "{listing}"
+        );
+    }
+
+    #[test]
     fn a_driver_shows_its_recording() {
         let listing = source_of("process_sync").unwrap().code;
         assert!(
