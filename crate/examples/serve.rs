@@ -12,7 +12,7 @@
 //! with or without OpenAI's `/v1`. Over HTTP/1.1 by default, which every such
 //! server speaks; `--http2` calls it over one HTTP/2 connection without TLS,
 //! which the mock speaks, and which thousands of requests in flight need
-//! (see `llm_channel.rs`). The API key may also come from `LLM_API_KEY`.
+//! (see `src/llm/channel.rs`). The API key may also come from `LLM_API_KEY`.
 //!
 //! It binds 127.0.0.1 unless `--host` says otherwise, prints one line with
 //! its URL once it accepts connections, and serves until Ctrl-C or SIGTERM,

@@ -13,7 +13,7 @@
 //!
 //! - [`post`]: the post's workloads ([`find_users_sync`](post::find_users_sync),
 //!   [`process_async`](post::process_async), ...) printing its lines word for
-//!   word, and [`gather`](post::gather), asyncio.gather's counterpart, which
+//!   word, and [`gather`](fn@post::gather), asyncio.gather's counterpart, which
 //!   polls futures woken together in the order they were passed.
 //! - [`timing`]: [`Stopwatch`](timing::Stopwatch); recording a run as a
 //!   [`Timeline`](timing::Timeline) of rows and steps; drawing it as SVG and

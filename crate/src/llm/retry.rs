@@ -12,8 +12,8 @@
 //! listing).
 
 use crate::llm::client::HttpStatusError;
+use crate::timing::calls::timed_call;
 use crate::timing::stopwatch::python_seconds;
-use crate::timing::timed_call::timed_call;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;

@@ -145,7 +145,7 @@ impl ScaleResults {
         ))
     }
 
-    /// The performance goals set for [`gather`](crate::post::gather), each with what the
+    /// The performance goals set for [`gather`](fn@crate::post::gather), each with what the
     /// results file shows.
     pub fn goals(&self) -> String {
         let check = |met: bool| if met { "met" } else { "NOT met" };

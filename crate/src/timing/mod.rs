@@ -5,14 +5,14 @@
 //! Recording and drawing are apart: [`timeline`](self) code records spans and
 //! knows nothing of charts; `chart` reads a finished [`Timeline`].
 
+pub(crate) mod calls;
 pub(crate) mod chart;
 pub(crate) mod stopwatch;
-pub(crate) mod timed_call;
 pub(crate) mod timeline;
 
+pub use calls::timed_call;
 pub use chart::RESOLUTION;
 pub use stopwatch::{Stopwatch, fastest_of, python_seconds, time_future};
-pub use timed_call::timed_call;
 pub use timeline::{
     CarriedFuture, RecordedFuture, Row, Span, SpanKind, Step, Timeline, carry, record,
     record_future,

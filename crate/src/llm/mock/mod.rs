@@ -9,7 +9,7 @@
 //! words, sent after a configurable latency. What it does model faithfully is
 //! what a client sees: answers take time, many requests can wait at once, a
 //! streamed answer arrives token by token (a time to first token, then a time
-//! between tokens), and some answers fail or are slow ([`Faults`], seeded so
+//! between tokens), and some answers fail or are slow ([`Faults`](crate::llm::Faults), seeded so
 //! a notebook shows the same failures every run).
 //!
 //! Routes:
@@ -22,13 +22,13 @@
 //! | `POST /v1/chat/completions` | `{"model", "messages", "max_tokens"?, "max_completion_tokens"?, "stream"?, "stream_options"?}` | a `chat.completion`, or `chat.completion.chunk` server-sent events ending with `data: [DONE]` |
 //! | `POST /v1/completions` | `{"model", "prompt", "max_tokens"?, "stream"?}` | a `text_completion` (`choices[].text`), or its chunks |
 //! | `POST /v1/embeddings` | `{"model", "input"}` | `data[].embedding`, unit vectors |
-//! | `POST /v1/search` | `{"query", "top_k"}` | [`SearchResults`] |
-//! | `POST /v1/lookup` | `{"key"}` | [`Record`] |
+//! | `POST /v1/search` | `{"query", "top_k"}` | [`SearchResults`](wire::SearchResults) |
+//! | `POST /v1/lookup` | `{"key"}` | [`Record`](wire::Record) |
 //!
 //! The last three are the stages of a retrieval-augmented (RAG) answer, each
 //! with its own latency ([`StageLatencies`]); search and lookup have no
 //! OpenAI counterpart and stay in the mock's own shape. Errors come in
-//! OpenAI's shape ([`ApiError`]): 400 for malformed JSON or a value out of
+//! OpenAI's shape ([`ApiError`](crate::http::ApiError)): 400 for malformed JSON or a value out of
 //! range, 422 for a missing or wrongly typed field, 401 when an API key is
 //! required and missing or wrong, 404 for an unknown model or path, 429 (with
 //! `retry-after`), 500 and 503 for injected faults. The server keeps serving.
