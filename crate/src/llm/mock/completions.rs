@@ -10,13 +10,14 @@ use crate::llm::mock::state::{InFlight, Shared};
 use crate::llm::mock::streaming::event_stream;
 use crate::llm::mock::wire::{
     AssistantMessage, ChatChoice, ChatCompletion, ChatCompletionChunk, ChatRequest, ChunkChoice,
-    Delta, TextChoice, TextCompletion, TextCompletionRequest, Usage,
+    Delta, StreamOptions, TextChoice, TextCompletion, TextCompletionRequest, Usage,
 };
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +101,33 @@ async fn generate(
     })
 }
 
+impl Generation {
+    /// Streams the answer: one chunk per token (`chunk_of` its index and
+    /// text) at the pace of the configuration, then `finished` and, if
+    /// `options` ask for it, the token counts (`usage_chunk`).
+    fn stream<C: Serialize + Send + 'static>(
+        self,
+        token_delay: Duration,
+        options: Option<StreamOptions>,
+        chunk_of: impl FnMut((usize, String)) -> C,
+        finished: C,
+        usage_chunk: impl FnOnce(Usage) -> C,
+    ) -> Response {
+        let chunks = self.tokens.into_iter().enumerate().map(chunk_of).collect();
+        let mut tail = vec![finished];
+        if options.is_some_and(|options| options.include_usage) {
+            tail.push(usage_chunk(self.usage));
+        }
+        event_stream(
+            chunks,
+            self.first_token_after,
+            token_delay,
+            tail,
+            self.in_flight,
+        )
+    }
+}
+
 /// Unix seconds, for the answers' `created`.
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -164,33 +192,21 @@ pub(super) async fn chat_completions(
         delta,
         finish_reason,
     };
-    // The role comes with the first token, when the model has one to send.
-    let chunks = generation
-        .tokens
-        .into_iter()
-        .enumerate()
-        .map(|(index, token)| {
+    let finished = choice(Delta::default(), Some(generation.finish_reason));
+    let finished = chunk(vec![finished], None);
+    Ok(generation.stream(
+        shared.config.token_delay,
+        request.stream_options,
+        // The role comes with the first token, when the model has one to send.
+        |(index, token)| {
             let delta = Delta {
                 role: (index == 0).then_some("assistant"),
                 content: Some(token),
             };
             chunk(vec![choice(delta, None)], None)
-        })
-        .collect();
-    let finished = choice(Delta::default(), Some(generation.finish_reason));
-    let mut tail = vec![chunk(vec![finished], None)];
-    if request
-        .stream_options
-        .is_some_and(|options| options.include_usage)
-    {
-        tail.push(chunk(Vec::new(), Some(generation.usage)));
-    }
-    Ok(event_stream(
-        chunks,
-        generation.first_token_after,
-        shared.config.token_delay,
-        tail,
-        generation.in_flight,
+        },
+        finished,
+        |usage| chunk(Vec::new(), Some(usage)),
     ))
 }
 
@@ -241,24 +257,13 @@ pub(super) async fn text_completions(
         let whole = choice(generation.tokens.concat(), Some(generation.finish_reason));
         return Ok(Json(answer(vec![whole], Some(generation.usage))).into_response());
     }
-    let chunks = generation
-        .tokens
-        .into_iter()
-        .map(|token| answer(vec![choice(token, None)], None))
-        .collect();
     let finished = choice(String::new(), Some(generation.finish_reason));
-    let mut tail = vec![answer(vec![finished], None)];
-    if request
-        .stream_options
-        .is_some_and(|options| options.include_usage)
-    {
-        tail.push(answer(Vec::new(), Some(generation.usage)));
-    }
-    Ok(event_stream(
-        chunks,
-        generation.first_token_after,
+    let finished = answer(vec![finished], None);
+    Ok(generation.stream(
         shared.config.token_delay,
-        tail,
-        generation.in_flight,
+        request.stream_options,
+        |(_index, token)| answer(vec![choice(token, None)], None),
+        finished,
+        |usage| answer(Vec::new(), Some(usage)),
     ))
 }
