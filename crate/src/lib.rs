@@ -13,7 +13,7 @@
 //!
 //! - [`post`]: the post's workloads ([`find_users_sync`](post::find_users_sync),
 //!   [`process_async`](post::process_async), ...) printing its lines word for
-//!   word, and [`gather`](post::gather), asyncio.gather's counterpart, which
+//!   word, and [`gather`](fn@post::gather), asyncio.gather's counterpart, which
 //!   polls futures woken together in the order they were passed.
 //! - [`timing`]: [`Stopwatch`](timing::Stopwatch); recording a run as a
 //!   [`Timeline`](timing::Timeline) of rows and steps; drawing it as SVG and
@@ -49,6 +49,12 @@
 //! Dependencies point one way: `post` and `timing` use `notebook`'s console
 //! and displays; `lessons` and `scale` build on `post` and `timing`; `llm` on
 //! `http` and those; `serving` on `llm` and `http`.
+
+// Every public item says what it is for, and `pub` means reachable from
+// outside: an item only the crate uses is `pub(crate)`, so what a notebook can
+// call is exactly what the docs list.
+#![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod lessons;
 pub mod notebook;

@@ -144,7 +144,7 @@ impl From<JsonRejection> for ApiError {
 }
 
 /// The answer to a method a route does not take, such as `GET /v1/completions`.
-pub async fn method_not_allowed() -> ApiError {
+pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method not allowed on this path",
@@ -152,6 +152,6 @@ pub async fn method_not_allowed() -> ApiError {
 }
 
 /// The answer to a path no route serves.
-pub async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "no such path")
 }

@@ -65,11 +65,11 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// Connections the kernel may queue before they are accepted. Linux caps it
 /// at `net.core.somaxconn` (4096 on the project machine).
-pub const LISTEN_BACKLOG: u32 = 8192;
+pub(crate) const LISTEN_BACKLOG: u32 = 8192;
 
 /// Concurrent HTTP/2 streams allowed on one connection: enough for every call
 /// of the largest load benchmark to share one connection.
-pub const MAX_CONCURRENT_STREAMS: u32 = 65_536;
+pub(crate) const MAX_CONCURRENT_STREAMS: u32 = 65_536;
 
 /// How long a client may take to send a whole request head, counted from
 /// when the server starts waiting for it (the connection's start, or the end
@@ -109,7 +109,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// core; 1 ms keeps the loop near idle (measured in the reliability tests)
 /// and serves again within a millisecond of a descriptor being freed.
 /// (`axum::serve` sleeps a whole second here.)
-pub const ACCEPT_RETRY: Duration = Duration::from_millis(1);
+pub(crate) const ACCEPT_RETRY: Duration = Duration::from_millis(1);
 
 /// A running server; dropping it shuts the server down.
 #[derive(Debug)]

@@ -21,7 +21,21 @@ use crate::post::workloads::SEARCH_STEP;
 use crate::timing::timeline::Row;
 
 /// Searches `n` users like `find_users_async`, but blocks the thread for each
-/// search: an async function in name only.
+/// search: an async function in name only. It prints with [`say`], as
+/// `find_users_sync` does.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// // Each user blocks for a real second; a search of nobody takes none.
+/// let ((), lines) = capture_future(find_users_blocking(0)).await;
+/// assert_eq!(lines, ["Total 0 people have been searched!"]);
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub async fn find_users_blocking(n: u32) {
     let row = Row::start(format_args!("find_users_blocking({n})")); // timeline
@@ -36,6 +50,22 @@ pub async fn find_users_blocking(n: u32) {
 
 /// Searches `n` users with the same blocking sleep, run on tokio's blocking
 /// thread pool: the search waits for it without holding up anything else.
+/// It prints with [`say`], as `find_users_sync` does: searches whose sleeps
+/// end on other threads at the same instant resume in any order, so
+/// notebook 02 collects each search's lines and prints them in turn.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Each user blocks a pool thread for a real second; nobody, none.
+/// let ((), lines) = capture_future(find_users_spawn_blocking(0)).await;
+/// assert_eq!(lines, ["Total 0 people have been searched!"]);
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub async fn find_users_spawn_blocking(n: u32) {
     let row = Row::start(format_args!("find_users_spawn_blocking({n})")); // timeline

@@ -13,6 +13,16 @@ use std::hint::black_box;
 /// A fixed, deterministic busy loop: `rounds` steps of the splitmix64 mixer,
 /// seeded with `seed`. The result depends on every step, and `black_box`
 /// keeps the optimiser from skipping any, so the time it takes is the work.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let mixed = busy_work(7, 1_000);
+/// assert_eq!(mixed, busy_work(7, 1_000), "the same work, the same result");
+/// assert_ne!(mixed, busy_work(8, 1_000));
+/// ```
 pub fn busy_work(seed: u64, rounds: u64) -> u64 {
     let mut state = seed;
     let mut mixed = 0;

@@ -23,6 +23,18 @@ use std::thread::{Scope, ScopedJoinHandle};
 /// spawned), and the lines its workloads [`say`](crate::notebook::say) are
 /// kept instead of printed: joining the thread gives `work`'s result with
 /// them.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let ((), lines) = std::thread::scope(|scope| {
+///     let thread = spawn_captured(scope, || find_users_sync(0));
+///     thread.join().unwrap()
+/// });
+/// assert_eq!(lines, ["Total 0 people have been searched!"]);
+/// ```
 pub fn spawn_captured<'scope, R>(
     scope: &'scope Scope<'scope, '_>,
     work: impl FnOnce() -> R + Send + 'scope,

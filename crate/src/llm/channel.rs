@@ -18,7 +18,8 @@
 //! a spawned task per call on top of `h2`.
 
 use crate::llm::client::HttpStatusError;
-use crate::llm::mock::{ChatCompletion, ChatMessage, ChatRequest, Completion, DEFAULT_MODEL};
+use crate::llm::mock::DEFAULT_MODEL;
+use crate::llm::mock::wire::{ChatCompletion, ChatMessage, ChatRequest, Completion};
 use anyhow::Context;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Request, Uri};

@@ -16,9 +16,8 @@
 //! fault or rate limit (worth a retry) from its own mistake (not worth one).
 
 use crate::http::api_error::ErrorBody;
-use crate::llm::mock::{
-    Completion, DEFAULT_MODEL, LookupRequest, Record, SearchRequest, SearchResults,
-};
+use crate::llm::mock::DEFAULT_MODEL;
+use crate::llm::mock::wire::{Completion, LookupRequest, Record, SearchRequest, SearchResults};
 use anyhow::{Context, anyhow};
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;

@@ -48,6 +48,22 @@ impl Failure {
 }
 
 /// A seeded share of failed and of slow answers.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::Fate;
+/// use async_walkthrough::prelude::*;
+///
+/// let faults = Faults { seed: 7, error_share: 0.5, ..Faults::NONE };
+/// // The same prompt, asked the same time, meets the same fate.
+/// assert_eq!(faults.fate("prompt 1", 0), faults.fate("prompt 1", 0));
+/// let failed = (0..1000)
+///     .filter(|n| matches!(faults.fate(&format!("prompt {n}"), 0), Fate::Error(_)))
+///     .count();
+/// assert!((450..550).contains(&failed), "{failed}");
+/// assert_eq!(Faults::NONE.fate("prompt 1", 0), Fate::Normal);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Faults {
     /// Picks one fixed pattern of faults; another seed, another pattern.

@@ -12,13 +12,34 @@
 //! listing).
 
 use crate::llm::client::HttpStatusError;
-use crate::llm::runs::timed_call;
+use crate::timing::calls::timed_call;
 use crate::timing::stopwatch::python_seconds;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 /// How patient to be with one call.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let policy = RetryPolicy {
+///     attempts: 3,
+///     timeout: Duration::from_secs(1),
+///     first_backoff: Duration::from_millis(200),
+/// };
+/// // A call that never answers: three timeouts, and backoffs of 0.2 and 0.4 s.
+/// let started = tokio::time::Instant::now();
+/// let retried = with_retries("hang", &policy, || std::future::pending::<anyhow::Result<()>>()).await;
+/// assert_eq!(retried.attempts(), 3);
+/// assert_eq!(started.elapsed(), Duration::from_millis(3600));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// How many attempts in all, the first included.
@@ -31,6 +52,31 @@ pub struct RetryPolicy {
 
 /// The outcome of a call with retries: its result and every failed attempt.
 /// Shown, it says in one line what the attempts met.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::HttpStatusError;
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let policy = RetryPolicy {
+///     attempts: 3,
+///     timeout: Duration::from_secs(1),
+///     first_backoff: Duration::from_millis(200),
+/// };
+/// // A 404 is the request's own fault: no retry can help.
+/// let retried: Retried<()> = with_retries("prompt 1", &policy, || async {
+///     let status = reqwest::StatusCode::NOT_FOUND;
+///     Err(HttpStatusError { status, message: "no such model".into(), kind: None, code: None }.into())
+/// })
+/// .await;
+/// assert_eq!(retried.attempts(), 1);
+/// assert_eq!(retried.to_string(), "prompt 1: 404 Not Found, gave up");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Retried<T> {
     /// What was called, such as the prompt sent.
@@ -52,7 +98,7 @@ pub struct Failure {
 
 /// The error of an attempt cut off by its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimedOut(pub Duration);
+pub(crate) struct TimedOut(pub(crate) Duration);
 
 impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,6 +141,40 @@ impl<T> fmt::Display for Retried<T> {
 /// Calls `attempt` until it succeeds, fails in a way a retry cannot fix, or
 /// `policy.attempts` are used up, each attempt limited to `policy.timeout`.
 /// `what` names the call in the outcome (and in a recorded timeline).
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let policy = RetryPolicy {
+///     attempts: 3,
+///     timeout: Duration::from_secs(1),
+///     first_backoff: Duration::from_millis(200),
+/// };
+/// // The first attempt hangs, the second answers.
+/// let mut attempts = 0;
+/// let retried = with_retries("prompt 1", &policy, || {
+///     attempts += 1;
+///     let first = attempts == 1;
+///     async move {
+///         if first {
+///             std::future::pending::<()>().await;
+///         }
+///         anyhow::Ok("answer")
+///     }
+/// })
+/// .await;
+/// assert_eq!(
+///     retried.to_string(),
+///     "prompt 1: timed out after 1 s, retried after 0.2 s; answered on attempt 2"
+/// );
+/// assert_eq!(retried.result.unwrap(), "answer");
+/// # }
+/// ```
 #[must_use = "the outcome says whether the call was answered, and after what"]
 pub async fn with_retries<T, F, Fut>(what: &str, policy: &RetryPolicy, mut attempt: F) -> Retried<T>
 where

@@ -1,7 +1,7 @@
 //! What notebook 04's cells build on: a fresh [`MockLlm`] server per cell
 //! that lives only as long as the cell's work ([`talk_to_llm`],
 //! [`measure_llm`]), prompts to send ([`numbered_prompts`]) and one bar of
-//! the timeline per call ([`timed_call`]). The ways of sending the prompts
+//! the timeline per call ([`timed_call`](crate::timing::timed_call)). The ways of sending the prompts
 //! are the cells' own code.
 //!
 //! With `LLM_BASE_URL` set ([`ExternalLlm`]), the calls go to that
@@ -22,12 +22,29 @@ use crate::llm::retry::Retried;
 use crate::notebook::console::say;
 use crate::notebook::display::NotebookDisplay;
 use crate::timing::stopwatch::{Stopwatch, python_seconds};
-use crate::timing::timeline::{Row, Timeline, record_future};
+use crate::timing::timeline::{Timeline, record_future};
 use anyhow::Context;
 use std::future::Future;
 use std::time::Duration;
 
 /// How many tokens each prompt asks for.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::LlmClient;
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let server = MockLlm { latency: Duration::ZERO, ..MockLlm::default() }.start().await?;
+/// let answer = LlmClient::new(server.url()).complete("prompt 1", MAX_TOKENS).await?;
+/// assert_eq!(answer.tokens, MAX_TOKENS);
+/// server.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 pub const MAX_TOKENS: u32 = 12;
 
 /// A run against the mock LLM: what it returned, its timeline, how long it
@@ -115,6 +132,17 @@ impl ExternalLlm {
 
 /// Which LLM notebook 04's cells talk to, in one line: the mock, or the
 /// server of `LLM_BASE_URL`.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// // Without LLM_BASE_URL, the cells talk to the mock.
+/// if std::env::var_os("LLM_BASE_URL").is_none() {
+///     assert!(llm_in_use().starts_with("LLM: the mock LLM on 127.0.0.1, model mock-llm"));
+/// }
+/// ```
 pub fn llm_in_use() -> String {
     match ExternalLlm::from_env() {
         Ok(None) => format!(
@@ -211,35 +239,16 @@ impl<T> NotebookDisplay for Measured<T> {
 }
 
 /// `count` prompts: `prompt 1`, `prompt 2`, ...
-pub fn numbered_prompts(count: usize) -> Vec<String> {
-    (1..=count).map(|n| format!("prompt {n}")).collect()
-}
-
-/// Awaits `call` as one bar on the row `name` of the timeline being
-/// recorded (calls with the same name share a row), and returns its output.
-/// Outside a recording it is just `call.await`.
 ///
 /// # Examples
 ///
 /// ```
-/// use async_walkthrough::llm::timed_call;
-/// use async_walkthrough::timing::record_future;
-/// use std::time::Duration;
+/// use async_walkthrough::prelude::*;
 ///
-/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-/// # async fn main() {
-/// let sleep = |ms| tokio::time::sleep(Duration::from_millis(ms));
-/// let ((), timeline) = record_future("two stages", async {
-///     tokio::join!(timed_call("embedding", sleep(300)), timed_call("search", sleep(600)));
-///     timed_call("embedding", sleep(100)).await;
-/// })
-/// .await;
-/// assert_eq!(timeline.tasks.len(), 2);
-/// assert_eq!(timeline.total, Duration::from_millis(700));
-/// # }
+/// assert_eq!(numbered_prompts(2), ["prompt 1", "prompt 2"]);
 /// ```
-pub async fn timed_call<F: Future>(name: &str, call: F) -> F::Output {
-    Row::start(name).step_future(call).await
+pub fn numbered_prompts(count: usize) -> Vec<String> {
+    (1..=count).map(|n| format!("prompt {n}")).collect()
 }
 
 /// What the output of a [`measure_llm`] run says once the run is over,

@@ -46,7 +46,7 @@ const SNIPPETS: &[(&str, &str)] = &[
 pub mod snippets {}
 
 /// The source text of a snippet in `crate/snippets/`.
-pub fn snippet(name: &str) -> anyhow::Result<&'static str> {
+pub(crate) fn snippet(name: &str) -> anyhow::Result<&'static str> {
     SNIPPETS
         .iter()
         .find(|(file, _)| *file == name)
@@ -79,6 +79,16 @@ pub struct RustcReport {
 /// without the standard library's source (`sysroot_without_sources`).
 /// Only metadata is emitted: enough for every error and warning, without code
 /// generation.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let report = rustc_says("shared_counter_race.rs").unwrap();
+/// assert!(!report.compiled);
+/// assert!(report.messages.starts_with("error[E0499]"), "{}", report.messages);
+/// ```
 pub fn rustc_says(name: &str) -> anyhow::Result<RustcReport> {
     let source = snippet(name)?;
     let scratch = tempfile::tempdir().context("creating a scratch directory for rustc")?;

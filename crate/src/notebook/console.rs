@@ -55,6 +55,25 @@ pub fn capture<R>(work: impl FnOnce() -> R) -> (R, Vec<String>) {
 /// The capture follows the future across `.await` points because it is
 /// installed around every poll. Lines said by tasks spawned onto other threads
 /// are not captured: they belong to those tasks.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let ((), lines) = capture_future(find_users_async(2)).await;
+/// assert_eq!(
+///     lines,
+///     [
+///         "1th user is being searched out of 2 people...",
+///         "2th user is being searched out of 2 people...",
+///         "Total 2 people have been searched!",
+///     ]
+/// );
+/// # }
+/// ```
 pub fn capture_future<F: Future>(future: F) -> CapturedFuture<F> {
     CapturedFuture {
         inner: Box::pin(future),

@@ -13,7 +13,7 @@ use std::io::Write;
 
 /// Sends one rich output to evcxr: a list of (MIME type, content) pairs for
 /// the same value; the notebook shows the richest one it can render.
-pub fn emit_to_notebook(representations: &[(&str, &str)]) {
+pub(crate) fn emit_to_notebook(representations: &[(&str, &str)]) {
     let mut stdout = std::io::stdout().lock();
     for (mime_type, content) in representations {
         // evcxr reads these markers from the cell's stdout; see its
@@ -47,6 +47,22 @@ pub fn describe_future<F: Future>(future: &F) -> String {
 
 /// Gives every future an `evcxr_display`, so a cell may end in an unawaited
 /// future and show it as a value.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::notebook::describe_future;
+/// use async_walkthrough::prelude::*;
+///
+/// async fn do_async() -> &'static str {
+///     "async"
+/// }
+/// // What a cell ending in `do_async()` shows: the future, nothing run.
+/// let future = do_async();
+/// future.evcxr_display();
+/// let shown = describe_future(&future);
+/// assert!(shown.ends_with("Output = &str, not started>"), "{shown}");
+/// ```
 pub trait FutureDisplay {
     /// Shows the value as a notebook output.
     fn evcxr_display(&self);
@@ -65,6 +81,19 @@ impl<F: Future> FutureDisplay for F {
 /// in an `anyhow::Result` of such a value without `?`: the value is shown, or
 /// the error in its place. (A cell's first `?` would make evcxr fall back to
 /// printing the value's `Debug` form.)
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// // A cell ending in a result shows the listing, or the error in its place.
+/// let listing: anyhow::Result<_> = source_of("find_users_sync");
+/// listing.evcxr_display();
+/// let missing = source_of("find_users_fast");
+/// assert!(missing.is_err());
+/// missing.evcxr_display();
+/// ```
 pub trait NotebookDisplay {
     /// Shows the value as a notebook output.
     fn evcxr_display(&self);
@@ -92,6 +121,16 @@ impl<T: NotebookDisplay> NotebookDisplay for anyhow::Result<T> {
 /// `evcxr_display` (inherent, or a trait's such as [`FutureDisplay`]) wins
 /// over it. A cell ending in a variable that is not `mut` cannot lend it
 /// mutably; there evcxr falls back to its second build, as before.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// // What a cell ending in `answer` shows, `42`, in evcxr's first build.
+/// let mut answer = 42;
+/// answer.evcxr_display();
+/// ```
 pub trait DebugDisplay {
     /// Shows the value's `Debug` form as the cell's plain-text result.
     fn evcxr_display(&mut self);

@@ -1,4 +1,4 @@
-//! The post itself: its user searches, sync and async, and [`gather`], the
+//! The post itself: its user searches, sync and async, and [`gather`](fn@gather), the
 //! counterpart of `asyncio.gather` that keeps CPython's output order.
 
 pub(crate) mod gather;

@@ -11,7 +11,9 @@
 //! of its `find_users` call, for the timeline pictures; they do nothing unless
 //! a run is being recorded, and [`source_of`](crate::notebook::source_of)
 //! leaves them out, so a notebook shows the post's functions as the post
-//! wrote them. The drivers record their own run and return its timeline.
+//! wrote them. What is left must compile as shown (`build.rs` checks it), so
+//! the drivers, which return their run's timeline, record it in plain sight:
+//! the post's body is their `run`.
 
 use crate::notebook::console::say;
 use crate::post::gather::gather;
@@ -23,6 +25,23 @@ use std::time::Duration;
 pub const SEARCH_STEP: Duration = Duration::from_secs(1);
 
 /// Searches `n` users one by one, blocking the thread for a second each.
+///
+/// It prints with [`say`], `println!` that a caller can collect instead:
+/// searches on threads of their own print at the same instant, in an order
+/// that changes from run to run, so notebook 02 collects each thread's lines
+/// and prints them thread by thread; the tests hold the lines against
+/// CPython's.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::notebook::capture;
+/// use async_walkthrough::prelude::*;
+///
+/// // Each user blocks for a real second; a search of nobody takes none.
+/// let ((), lines) = capture(|| find_users_sync(0));
+/// assert_eq!(lines, ["Total 0 people have been searched!"]);
+/// ```
 pub fn find_users_sync(n: u32) {
     let row = Row::start(format_args!("find_users({n})")); // timeline
     for i in 1..=n {
@@ -34,10 +53,25 @@ pub fn find_users_sync(n: u32) {
     say(format!("Total {n} people have been searched!"));
 }
 
-/// Searches `n` users one by one, awaiting a one-second timer each.
+/// Searches `n` users one by one, awaiting a one-second timer each. It prints
+/// with [`say`], as [`find_users_sync`] does.
 ///
 /// Calling it runs nothing: it returns a future, and the searches happen only
 /// while that future is awaited (or polled by something like [`gather`]).
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let stopwatch = Stopwatch::start();
+/// let ((), lines) = capture_future(find_users_async(2)).await;
+/// assert_eq!(stopwatch.elapsed_secs(), 2.0);
+/// assert_eq!(lines[2], "Total 2 people have been searched!");
+/// # }
+/// ```
 pub async fn find_users_async(n: u32) {
     let row = Row::start(format_args!("find_users({n})")); // timeline
     for i in 1..=n {
@@ -50,24 +84,53 @@ pub async fn find_users_async(n: u32) {
 }
 
 /// Runs searches of 3, 2 and 1 users back to back: about 6 seconds.
-/// Returns the run's timeline.
-#[rustfmt::skip] // timeline: rustfmt would move the markers off their lines
+///
+/// `run` is the post's function; [`record`] runs it and also hands back its
+/// timeline, which the post's version does not have.
+///
+/// # Examples
+///
+/// ```no_run
+/// use async_walkthrough::prelude::*;
+///
+/// // Six real seconds: each search blocks the thread.
+/// let sync_run: Timeline = process_sync();
+/// assert_eq!(sync_run.tasks.len(), 3);
+/// ```
 pub fn process_sync() -> Timeline {
-    record("process_sync()", || { // timeline
+    let run = || {
         let stopwatch = Stopwatch::start();
         find_users_sync(3);
         find_users_sync(2);
         find_users_sync(1);
         let seconds = python_seconds(stopwatch.elapsed_secs());
         say(format!(" >>> total time taken for sync process: {seconds}"));
-    }).1 // timeline
+    };
+    let ((), timeline) = record("process_sync()", run);
+    timeline
 }
 
 /// Runs searches of 3, 2 and 1 users concurrently with [`gather`]: about 3
-/// seconds, the length of the longest one. Returns the run's timeline.
-#[rustfmt::skip] // timeline: rustfmt would move the markers off their lines
+/// seconds, the length of the longest one.
+///
+/// `run` is the post's function; [`record_future`] awaits it and also hands
+/// back its timeline, which the post's version does not have.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let async_run: Timeline = process_async().await;
+/// assert_eq!(async_run.total, Duration::from_secs(3));
+/// assert_eq!(async_run.tasks.len(), 3);
+/// # }
+/// ```
 pub async fn process_async() -> Timeline {
-    record_future("process_async()", async { // timeline
+    let run = async {
         let stopwatch = Stopwatch::start();
         gather([
             find_users_async(3),
@@ -76,8 +139,12 @@ pub async fn process_async() -> Timeline {
         ])
         .await;
         let seconds = python_seconds(stopwatch.elapsed_secs());
-        say(format!(" >>> total time taken for async process: {seconds}"));
-    }).await.1 // timeline
+        say(format!(
+            " >>> total time taken for async process: {seconds}"
+        ));
+    };
+    let ((), timeline) = record_future("process_async()", run).await;
+    timeline
 }
 
 /// Checks a run of the three searches (3, 2 and 1 users) each on a thread of

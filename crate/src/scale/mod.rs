@@ -1,5 +1,5 @@
 //! The post's searches at scale (notebook 03): N one-second searches run in
-//! one of four [`Mode`]s, timed and measured ([`run_scale`], [`sweep`]), and
+//! one of four [`Mode`]s, timed and measured ([`run_scale`], [`sweep`](fn@sweep)), and
 //! `make bench`'s results drawn from their file ([`ScaleResults`]).
 
 pub(crate) mod report;

@@ -14,14 +14,30 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The whole results file.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../notebooks/data/scale.json");
+/// let results = ScaleResults::load(file).unwrap();
+/// assert!(results.modes().contains(&"gather"));
+/// assert_eq!(results.point("gather", 10).unwrap().tasks, 10);
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 pub struct ScaleResults {
     /// The day `make bench` ran.
     pub date: String,
+    /// The machine it ran on: system, architecture and cores.
     pub machine: String,
+    /// How many cores that machine has.
     pub cores: u32,
+    /// The Python version of the `python-asyncio` points.
     pub python: String,
+    /// How many runs each point is the median of.
     pub runs_per_point: u32,
+    /// Every mode at every N.
     pub points: Vec<ScalePoint>,
 }
 
@@ -30,9 +46,13 @@ pub struct ScaleResults {
 pub struct ScalePoint {
     /// A [`crate::scale::sweep::Mode`] name, or `python-asyncio`.
     pub mode: String,
+    /// Searches asked for.
     pub tasks: u64,
+    /// The median wall time, in seconds.
     pub wall_s: f64,
+    /// The median peak resident memory, in MiB.
     pub peak_rss_mb: f64,
+    /// The median memory per search that ran, in bytes.
     pub bytes_per_task: f64,
     /// Set when the machine refused more threads: how many ran.
     pub failed_at: Option<u64>,
@@ -125,7 +145,7 @@ impl ScaleResults {
         ))
     }
 
-    /// The performance goals set for [`gather`](crate::post::gather), each with what the
+    /// The performance goals set for [`gather`](fn@crate::post::gather), each with what the
     /// results file shows.
     pub fn goals(&self) -> String {
         let check = |met: bool| if met { "met" } else { "NOT met" };

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// Stack size of a thread in [`Mode::Threads`]: a search needs almost none,
 /// and the default 2 MiB would only reserve address space.
-pub const THREAD_STACK: usize = 64 * 1024;
+pub(crate) const THREAD_STACK: usize = 64 * 1024;
 
 /// How the N searches run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,7 @@ impl FromStr for Mode {
 /// One measured run: the line the `scale` example prints.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScaleRun {
+    /// How the searches ran.
     pub mode: Mode,
     /// Searches asked for.
     pub tasks: u64,
@@ -199,6 +200,7 @@ pub struct SweepRow {
 /// The result of a [`sweep`], displayed as a table.
 #[derive(Debug, Clone)]
 pub struct Sweep {
+    /// One row per point, in the order they ran.
     pub rows: Vec<SweepRow>,
 }
 
@@ -228,19 +230,19 @@ impl Sweep {
 }
 
 /// One simulated search: a second of waiting that prints nothing.
-pub async fn simulated_search() {
+pub(crate) async fn simulated_search() {
     tokio::time::sleep(SEARCH_STEP).await;
 }
 
 /// Times `count` searches gathered on the current task.
-pub async fn gather_searches(count: usize) -> Duration {
+pub(crate) async fn gather_searches(count: usize) -> Duration {
     let stopwatch = Stopwatch::start();
     gather((0..count).map(|_| simulated_search())).await;
     stopwatch.elapsed()
 }
 
 /// Times `count` searches, one spawned task each, joined in order.
-pub async fn spawn_searches(count: usize) -> Duration {
+pub(crate) async fn spawn_searches(count: usize) -> Duration {
     let stopwatch = Stopwatch::start();
     let handles: Vec<_> = (0..count)
         .map(|_| tokio::spawn(simulated_search()))
@@ -255,7 +257,7 @@ pub async fn spawn_searches(count: usize) -> Duration {
 /// Times `count` searches on one OS thread each. When the system refuses a
 /// thread, the ones already running finish and the count reached is returned
 /// beside the time.
-pub fn thread_searches(count: usize) -> (Duration, Option<u64>) {
+pub(crate) fn thread_searches(count: usize) -> (Duration, Option<u64>) {
     let allowed = thread_budget().unwrap_or(usize::MAX);
     let stopwatch = Stopwatch::start();
     let mut failed_at = (count > allowed).then_some(allowed as u64);

@@ -20,7 +20,8 @@ use crate::http::api_error::{ApiError, BODY_LIMIT, method_not_allowed, not_found
 use crate::http::loopback::LoopbackServer;
 use crate::llm::channel::LlmChannel;
 use crate::llm::client::LlmClient;
-use crate::llm::mock::{Completion, DEFAULT_MODEL};
+use crate::llm::mock::DEFAULT_MODEL;
+use crate::llm::mock::wire::Completion;
 use anyhow::Context;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
@@ -34,18 +35,18 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 /// How many tokens the serving layer asks the LLM for per question.
-pub const ANSWER_TOKENS: u32 = 8;
+pub(crate) const ANSWER_TOKENS: u32 = 8;
 
 /// The body of `POST /ask`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Question {
+pub(crate) struct Question {
     /// What the user asks.
     pub question: String,
 }
 
 /// The answer of `POST /ask`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// The LLM's answer.
     pub answer: String,
 }
@@ -100,7 +101,7 @@ impl Upstream {
 
 /// How the serving layer's handler reaches the LLM.
 #[derive(Debug, Clone)]
-pub enum LlmCaller {
+pub(crate) enum LlmCaller {
     /// Streams of one HTTP/2 connection.
     Http2(LlmChannel),
     /// async-openai's client over HTTP/1.1.
@@ -129,7 +130,11 @@ impl LlmCaller {
     }
 
     /// Asks for a chat completion of `prompt` and waits for the whole answer.
-    pub async fn complete(&self, prompt: &str, max_tokens: u32) -> anyhow::Result<Completion> {
+    pub(crate) async fn complete(
+        &self,
+        prompt: &str,
+        max_tokens: u32,
+    ) -> anyhow::Result<Completion> {
         match self {
             Self::Http2(channel) => channel.complete(prompt, max_tokens).await,
             Self::Http1(client) => client.complete(prompt, max_tokens).await,
@@ -139,6 +144,31 @@ impl LlmCaller {
 
 /// The serving layer, running on its own thread. Dropping it stops the
 /// server and joins the thread.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::llm::answer_tokens;
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let llm = MockLlm { latency: Duration::from_millis(10), ..MockLlm::default() }.start().await?;
+/// let serving = ServingLayer::start(llm.addr())?;
+/// let answer: serde_json::Value = reqwest::Client::new()
+///     .post(format!("{}/ask", serving.url()))
+///     .json(&serde_json::json!({ "question": "Why async?" }))
+///     .send()
+///     .await?
+///     .json()
+///     .await?;
+/// assert_eq!(answer["answer"], answer_tokens(8).concat());
+/// drop(serving);
+/// llm.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct ServingLayer {
     addr: SocketAddr,
@@ -247,7 +277,7 @@ fn router(llm: LlmCaller) -> Router {
 
 /// `POST /ask`: awaits the LLM's completion of the question. While it waits,
 /// the thread serves every other request.
-pub async fn answer_question(
+pub(crate) async fn answer_question(
     State(llm): State<LlmCaller>,
     body: Result<Json<Question>, JsonRejection>,
 ) -> Result<Json<Answer>, ApiError> {

@@ -38,6 +38,27 @@ const MAX_ANSWER: usize = 64 * 1024;
 const MAX_HEADERS: usize = 16;
 
 /// What a load test measured.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let report = LoadReport {
+///     connections: 2,
+///     wall_s: 0.5,
+///     p50_ms: 250.0,
+///     p99_ms: 500.0,
+///     errors: 0,
+///     connect_s: 0.01,
+/// };
+/// assert_eq!(
+///     report.to_string(),
+///     "2 clients, 0 errors: all answered 0.5 s after sending\n\
+///      latency p50 0.25 s, p99 0.5 s\n\
+///      (the connections were opened beforehand, in 0.01 s)"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadReport {
     /// How many clients sent a request at once, each on its own connection.
@@ -89,6 +110,24 @@ impl std::fmt::Display for LoadReport {
 /// Opens `connections` connections to the serving layer at `addr`, then has
 /// each send `POST /ask` at once, and measures every answer's latency. Each
 /// client is its own task on the current runtime.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> anyhow::Result<()> {
+/// let llm = MockLlm { latency: Duration::from_millis(10), ..MockLlm::default() }.start().await?;
+/// let serving = ServingLayer::start(llm.addr())?;
+/// let report = load_test(serving.addr(), 5).await;
+/// assert_eq!((report.connections, report.errors), (5, 0));
+/// drop(serving);
+/// llm.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "the report is what the load test measured"]
 pub async fn load_test(addr: SocketAddr, connections: usize) -> LoadReport {
     let opening = Instant::now();

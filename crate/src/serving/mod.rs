@@ -1,5 +1,5 @@
 //! The server side of notebook 04: [`ServingLayer`], an endpoint on one
-//! thread in front of the LLM, and [`load_test`], many clients asking it at
+//! thread in front of the LLM, and [`load_test`](fn@load_test), many clients asking it at
 //! once.
 
 pub(crate) mod layer;

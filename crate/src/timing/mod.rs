@@ -5,10 +5,12 @@
 //! Recording and drawing are apart: [`timeline`](self) code records spans and
 //! knows nothing of charts; `chart` reads a finished [`Timeline`].
 
+pub(crate) mod calls;
 pub(crate) mod chart;
 pub(crate) mod stopwatch;
 pub(crate) mod timeline;
 
+pub use calls::timed_call;
 pub use chart::RESOLUTION;
 pub use stopwatch::{Stopwatch, fastest_of, python_seconds, time_future};
 pub use timeline::{

@@ -10,6 +10,20 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Measures the time since it was started, like `start = time.time()`.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let stopwatch = Stopwatch::start();
+/// tokio::time::sleep(Duration::from_millis(1500)).await;
+/// assert_eq!(stopwatch.elapsed_secs(), 1.5);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Stopwatch {
     started: Instant,
@@ -47,6 +61,20 @@ pub async fn time_future<F: Future>(future: F) -> (F::Output, Duration) {
 /// returns the last output with the fastest of the times. Other programs on
 /// the machine can only slow a run down, so the fastest of a few is the
 /// closest to what the code itself costs.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let pause = || tokio::time::sleep(Duration::from_millis(10));
+/// let ((), fastest) = fastest_of(3, pause).await;
+/// assert_eq!(fastest, Duration::from_millis(10));
+/// # }
+/// ```
 ///
 /// # Panics
 ///
