@@ -69,12 +69,16 @@ $(VENV)/.installed: requirements.txt $(STAMPS)/tools
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(KERNEL_JSON): $(STAMPS)/evcxr-$(EVCXR_VERSION) $(VENV)/.installed tools/register_kernel.py tools/evcxr_kernel.sh
+$(KERNEL_JSON): $(STAMPS)/evcxr-$(EVCXR_VERSION) $(VENV)/.installed tools/register_kernel.py
 	$(PY) tools/register_kernel.py "$(EVCXR)"
 
-# The kernel's build directory, built ahead for the notebooks' first cells
-# (a few minutes on a fresh clone; again whenever Cargo.lock changes).
-$(STAMPS)/kernel-prewarm: $(KERNEL_JSON) Cargo.lock
+# The kernel's build directory, built ahead for the notebooks' first cells:
+# every dependency as a shared library (minutes on a fresh clone; again, in
+# seconds, whenever the crate or the kernel's settings change, so that no
+# kernel start has to rebuild the crate while a notebook waits).
+KERNEL_INPUTS := Cargo.lock tools/evcxr_kernel.sh $(wildcard tools/evcxr/* tools/evcxr/kernel_dependencies/*) \
+  crate/Cargo.toml crate/build.rs $(shell find crate/src -type f)
+$(STAMPS)/kernel-prewarm: $(KERNEL_JSON) $(KERNEL_INPUTS)
 	$(PY) tools/prewarm_kernel.py
 	@touch $@
 
@@ -113,7 +117,7 @@ PYTHON_TWINS := reference/asyncio-to-tokio.ipynb
 notebook-test: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval $(NOTEBOOKS) tests/ \
 	  --nbval-sanitize-with tools/nbval-sanitize.cfg \
-	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-name rust
+	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-startup-timeout $(CELL_TIMEOUT) --nbval-kernel-name rust
 	$(PY) -m pytest -p no:cacheprovider --nbval $(PYTHON_TWINS) \
 	  --nbval-sanitize-with tools/nbval-sanitize.cfg \
 	  --nbval-cell-timeout $(CELL_TIMEOUT) --nbval-kernel-name python3

@@ -5,9 +5,9 @@ with, two kernels at once, and what the notebooks do on a stock evcxr kernel.
 Each test runs cells on a fresh kernel, from notebooks/ so that `../crate`
 resolves as in the real notebooks.
 """
-import json
 import os
 import re
+import sys
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +19,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from helpers import PYTHON_POST, ROOT, code_cells, stdout_lines
+
+sys.path.insert(0, str(ROOT / "tools"))
+import stock_kernel as stock_kernel_spec  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 DEP_CELL = ':dep async_walkthrough = { path = "../crate" }\nuse async_walkthrough::prelude::*;'
@@ -244,28 +247,10 @@ def test_every_notebook_that_names_tokio_declares_it_in_its_first_cell():
 
 @pytest.fixture(scope="module")
 def stock_kernel(tmp_path_factory):
-    """A kernel as `evcxr_jupyter --install` registers it: the same evcxr, none
-    of the launcher's settings (static linking, no init.evcxr or prelude). Its
-    build directory is kept under target/ only so that each run does not
-    compile every dependency again."""
-    project_spec = json.loads((Path(os.environ["JUPYTER_PATH"]) / "kernels" / "rust" / "kernel.json").read_text())
-    evcxr = project_spec["argv"][1]
-    kernels = tmp_path_factory.mktemp("jupyter")
-    spec_dir = kernels / "kernels" / "rust-stock"
-    spec_dir.mkdir(parents=True)
-    config = tmp_path_factory.mktemp("evcxr-config")
-    spec = {
-        "argv": [evcxr, "--control_file", "{connection_file}"],
-        "display_name": "Rust (stock evcxr)",
-        "language": "rust",
-        "interrupt_mode": "message",
-        "env": {"EVCXR_TMPDIR": str(ROOT / "target" / "evcxr-stock"), "EVCXR_CONFIG_DIR": str(config)},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    """A kernel as `evcxr_jupyter --install` registers it (tools/stock_kernel.py)."""
     saved = os.environ["JUPYTER_PATH"]
-    os.environ["JUPYTER_PATH"] = f"{kernels}{os.pathsep}{saved}"
     try:
-        yield "rust-stock"
+        yield stock_kernel_spec.register(tmp_path_factory.mktemp("jupyter"))
     finally:
         os.environ["JUPYTER_PATH"] = saved
 
