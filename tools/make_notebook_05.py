@@ -29,6 +29,7 @@ QUOTE_TAG = "other-output"
 
 RUST_SETUP = """\
 :dep async_walkthrough = { path = "../crate" }
+:dep tokio = { version = "1", features = ["full"] }
 :dep futures = "0.3"
 use async_walkthrough::prelude::*;
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
@@ -41,7 +42,9 @@ use tokio::time::sleep;
 /// Seconds as a Duration, so that `sleep(secs(0.1))` reads like `asyncio.sleep(0.1)`.
 fn secs(seconds: f64) -> Duration {
     Duration::from_secs_f64(seconds)
-}"""
+}
+
+require_one_tokio!()"""
 
 PYTHON_SETUP = """\
 import asyncio
@@ -84,21 +87,26 @@ async fn greet(name: &str, delay: f64) -> usize {
 let length: usize = greet("world", 0.1).await;
 println!("{length}");""",
         """\
+// one thread, as asyncio.run's loop: a current-thread runtime on a thread of its own
 let length: usize = on_one_thread(greet("thread", 0.1));
 println!("{length}");""",
     ],
     """\
-**What the kernel does.** When a cell contains `.await`, evcxr runs it on a tokio runtime it made \
-with `Runtime::new()`: several worker threads, kept for the whole session. A program says the same \
-with an attribute: `#[tokio::main] async fn main() { ... }` builds that multi-thread runtime and \
-blocks on `main`; `#[tokio::main(flavor = "current_thread")]` builds one with a single thread, which \
-is what asyncio's event loop is.
+**What the kernel does.** Every cell of this kernel runs inside one tokio runtime that evcxr made \
+with `Runtime::new()`: one worker thread per core, kept for the whole session, so a cell can \
+`.await` at its top level. A program says the same with an attribute: \
+`#[tokio::main] async fn main() { ... }` builds that multi-thread runtime and blocks on `main`; \
+`#[tokio::main(flavor = "current_thread")]` builds one with a single thread, which is what \
+asyncio's event loop is.
 
 `on_one_thread`, from this project's crate, is our `asyncio.run`: a new current-thread runtime, on a \
-thread of its own, runs the future to its end and is dropped with any task still on it. The rest of \
-this notebook runs every example through it. On one thread, tasks take turns only at their awaits, as \
-in asyncio, so lines come out in one order, CPython's. On evcxr's own runtime, tasks spawned by \
-`tokio::spawn` run in parallel on the workers and may print in any order.""",
+thread of its own, runs the future to its end and is dropped with any task still on it. Besides the \
+cell above, this notebook uses it only in the sections about how tasks take turns: on one thread \
+they switch only at their awaits, as in asyncio, so lines come out in one order, CPython's. The \
+other sections await on evcxr's runtime, where tasks spawned by `tokio::spawn` run in parallel on \
+the workers; there every line is printed by one task, or by tasks that print at least 0.1 s apart \
+or only once they have awaited each other, so the order does not depend on which worker runs \
+what.""",
 )
 
 section(
@@ -132,6 +140,7 @@ async fn worker(name: &'static str, delay: f64) -> String {
     format!("{name}'s result")
 }
 
+// one thread, as asyncio's loop: a new task starts only when its creator awaits
 on_one_thread(async {
     let task: JoinHandle<String> = tokio::spawn(worker("a", 0.2));
     println!("main: task created");
@@ -151,43 +160,42 @@ the task panicked or was aborted, where Python would raise the task's exception 
 section(
     "A task kept across cells",
     "In a notebook a task can be created in one cell and awaited in a later one. asyncio allows it as "
-    "is; in evcxr each cell links its own copy of tokio, so the crate's `create_task` gives the task a "
-    "runtime of its own.",
+    "is, and so does plain tokio on this kernel: the `JoinHandle` is a value like any other, kept in a "
+    "variable.",
     [
         """\
 async def quiet_worker(name, delay):
-    print(f"{name}: started")
     await asyncio.sleep(delay)
     return f"{name}'s result"
 
-background = asyncio.create_task(quiet_worker("b", 0.3))
-print("cell: task created")
-await asyncio.sleep(0)  # let the loop start it""",
+background = asyncio.create_task(quiet_worker("b", 1.0))
+print("cell: task created")""",
         """\
 print(f"cell: got {await background}")""",
     ],
     [
         """\
 async fn quiet_worker(name: &'static str, delay: f64) -> String {
-    println!("{name}: started");
     sleep(secs(delay)).await;
     format!("{name}'s result")
 }
 
-let background: Task<String> = create_task(quiet_worker("b", 0.3));
+let background: JoinHandle<String> = tokio::spawn(quiet_worker("b", 1.0));
 println!("cell: task created");""",
         """\
 let result: String = background.await.unwrap();
 println!("cell: got {result}");""",
     ],
     """\
-**Where they differ: what runs at creation.** asyncio's `create_task` only schedules the task: it \
-starts when the loop next gets control, here at `sleep(0)`, so `cell: task created` comes first. \
-The crate's `create_task` polls the task once before it returns, so that what the task prints \
-before its first wait belongs to the cell that created it: `b: started` comes first. A plain \
-`tokio::spawn` in one cell awaited in another fails with \"there is no reactor running\", as a \
-future kept across cells does in notebook 02.""",
-    differs=True,
+The task runs between the cells: asyncio's starts once the cell has ended and the kernel's loop \
+has control again, tokio's at once on a worker thread. The worker is quiet on purpose: the two \
+kernels do not show a background task's lines in the same place. ipykernel sends them to the cell \
+that created the task, even once that cell has finished (nbclient, which records the twin, has \
+stopped listening by then, so they are missing from its recording); evcxr shows them under \
+whichever cell is running when they are printed, and a line printed as the task starts races the \
+cell's own `println!`. This needs a kernel whose cells share one tokio, which \
+the first cell checks: a stock evcxr kernel links a copy of tokio into every cell, and there these \
+two cells would panic (\"there is no reactor running\") or hang.""",
 )
 
 section(
@@ -241,7 +249,7 @@ async fn slow(name: &'static str) {
     cancelled.done();
 }
 
-on_one_thread(async {
+async {
     let task: JoinHandle<()> = tokio::spawn(slow("slow"));
     sleep(secs(0.1)).await;
     task.abort();
@@ -249,7 +257,7 @@ on_one_thread(async {
         Err(error) if error.is_cancelled() => println!("main: the task was cancelled"),
         other => println!("main: {other:?}"),
     }
-});""",
+}.await;""",
     ],
     """\
 **Where they differ.** The lines are the same, the mechanism is not. A Python coroutine sees the \
@@ -290,7 +298,7 @@ async fn fetch(n: u64) -> Result<u64, String> {
     Ok(n * 10)
 }
 
-on_one_thread(async {
+async {
     let results: Vec<Result<u64, String>> = gather([fetch(1), fetch(2), fetch(3)]).await;
     for result in results {
         match result {
@@ -298,7 +306,7 @@ on_one_thread(async {
             Err(error) => println!("error: {error}"),
         }
     }
-});""",
+}.await;""",
     ],
     """\
 `gather` here is the crate's: it runs the futures on the current task and polls the ones woken \
@@ -325,14 +333,14 @@ await main()""",
     ],
     [
         """\
-on_one_thread(async {
+async {
     match futures::future::try_join_all([fetch(1), fetch(2), fetch(3)]).await {
         Ok(values) => println!("values: {values:?}"),
         Err(error) => println!("failed fast: {error}"),
     }
     sleep(secs(0.2)).await;
     println!("main: done");
-});""",
+}.await;""",
     ],
     """\
 **Where they differ: the others.** When `gather` raises, the other awaitables are *not* cancelled: \
@@ -366,14 +374,14 @@ async fn answer(delay: f64) -> String {
     format!("answer after {delay} s")
 }
 
-on_one_thread(async {
+async {
     for delay in [0.1, 0.5] {
         match tokio::time::timeout(secs(0.3), answer(delay)).await {
             Ok(text) => println!("{text}"),
             Err(_elapsed) => println!("no answer within 0.3 s"),
         }
     }
-});""",
+}.await;""",
     ],
     """\
 In both, the late work is stopped: Python cancels it, tokio drops the future. `asyncio.timeout` \
@@ -408,14 +416,14 @@ async fn save(name: &'static str) {
     println!("{name}: saved");
 }
 
-on_one_thread(async {
+async {
     let mut task: JoinHandle<()> = tokio::spawn(save("report"));
     if tokio::time::timeout(secs(0.1), &mut task).await.is_err() {
         println!("main: stopped waiting");
     }
     task.await.unwrap();
     println!("main: done");
-});""",
+}.await;""",
     ],
     """\
 The defaults are opposite. Without `shield`, `wait_for` would cancel the task; a Rust future that \
@@ -448,14 +456,14 @@ async fn job(n: u32, delay: f64) -> u32 {
     n
 }
 
-on_one_thread(async {
+async {
     let mut pending: FuturesUnordered<_> = [job(1, 0.3), job(2, 0.1), job(3, 0.2)].into_iter().collect();
     while let Some(n) = pending.next().await {
         println!("job {n} finished");
     }
-});""",
+}.await;""",
         """\
-on_one_thread(async {
+async {
     let mut tasks: JoinSet<u32> = JoinSet::new();
     for (n, delay) in [(1, 0.3), (2, 0.1), (3, 0.2)] {
         tasks.spawn(job(n, delay));
@@ -463,7 +471,7 @@ on_one_thread(async {
     while let Some(joined) = tasks.join_next().await {
         println!("task {} finished", joined.unwrap());
     }
-});""",
+}.await;""",
     ],
     """\
 `as_completed` wraps plain coroutines in tasks; `FuturesUnordered` does not spawn anything, so its \
@@ -510,7 +518,7 @@ async fn step(name: &'static str, delay: f64, fail: bool) -> Result<(), String> 
     Ok(())
 }
 
-let ((), group_run): ((), Timeline) = on_one_thread(record_future("a task group with one failure", async {
+let ((), group_run): ((), Timeline) = record_future("a task group with one failure", async {
     let mut group: JoinSet<Result<(), String>> = JoinSet::new();
     group.spawn(carry(step("a", 0.1, false)));
     group.spawn(carry(step("b", 0.2, true)));
@@ -525,7 +533,7 @@ let ((), group_run): ((), Timeline) = on_one_thread(record_future("a task group 
     for error in failures {
         println!("group failed: {error}");
     }
-}));""",
+}).await;""",
         "group_run",
     ],
     """\
@@ -565,10 +573,10 @@ async fn download(n: u64, limit: &Semaphore) {
     println!("download {n}: end");
 } // the permit is given back here, when `_permit` is dropped
 
-on_one_thread(async {
+async {
     let limit = Semaphore::new(2);
     gather((1..=4).map(|n| download(n, &limit))).await;
-});""",
+}.await;""",
     ],
     """\
 `async with limit:` becomes a permit held in a variable: it is released when dropped, at the end \
@@ -622,29 +630,30 @@ async fn deposit(name: &str, amount: u32, balance: &tokio::sync::Mutex<u32>) {
     println!("{name}: balance {}", *guard);
 }
 
-on_one_thread(async {
+async {
     let balance = tokio::sync::Mutex::new(0);
     gather([deposit("a", 10, &balance), deposit("b", 20, &balance), deposit("c", 30, &balance)]).await;
     println!("final balance {}", *balance.lock().await);
-});""",
+}.await;""",
         """\
 async fn visit(hits: &std::sync::Mutex<u32>) {
     *hits.lock().unwrap() += 1; // locked and unlocked with no await in between
     sleep(secs(0.1)).await;
 }
 
-on_one_thread(async {
+async {
     let hits = std::sync::Mutex::new(0);
     gather([visit(&hits), visit(&hits), visit(&hits)]).await;
     println!("hits: {}", hits.lock().unwrap());
-});""",
+}.await;""",
     ],
     """\
 Python's second example needs no lock at all: one thread, and no await inside `hits += 1`. Rust \
 does not let three futures update a plain `u32` they share: the value needs a lock or an atomic, \
-and the plain `std::sync::Mutex` is the right lock when its guard is never held across an await: it is cheaper, and tokio's documentation \
-recommends it. Held across an await, its guard makes the future not `Send`, so `tokio::spawn` (and \
-`on_one_thread`) reject it at compile time; that is when tokio's `Mutex` is needed.""",
+and the plain `std::sync::Mutex` is the right lock when its guard is never held across an await: \
+it is cheaper, and tokio's documentation recommends it. Held across an await, its guard makes the \
+future not `Send`, so `tokio::spawn` rejects it at compile time; that is when tokio's `Mutex` is \
+needed.""",
 )
 
 section(
@@ -678,7 +687,7 @@ async fn waiter(name: &str, mut ready: watch::Receiver<bool>) {
     println!("{name}: go");
 }
 
-on_one_thread(async {
+async {
     let (set, ready) = watch::channel(false);
     let setter = async {
         sleep(secs(0.1)).await;
@@ -687,7 +696,7 @@ on_one_thread(async {
     };
     tokio::join!(gather([waiter("a", ready.clone()), waiter("b", ready.clone())]), setter);
     waiter("late", ready).await; // already set: no wait
-});""",
+}.await;""",
     ],
     """\
 `tokio::sync::Notify` is the lighter tool but not an `Event`: `notify_waiters()` wakes only the \
@@ -773,6 +782,7 @@ async fn consumer(name: &'static str, queue: SharedReceiver, seconds: f64) -> u3
     }
 }""",
         """\
+// one thread, as asyncio's loop: a put and the get it wakes come at the same instant, the put's line first
 let ((), queue_run): ((), Timeline) = on_one_thread(record_future("a queue of 2, two producers, three consumers", async {
     let (sender, receiver) = mpsc::channel::<String>(2);
     let receiver: SharedReceiver = Arc::new(tokio::sync::Mutex::new(receiver));
@@ -844,7 +854,7 @@ async fn ticker() {
     println!("ticker: the event loop is still free");
 }
 
-on_one_thread(async {
+async {
     let start = std::time::Instant::now();
     let (a, b, ()) = tokio::join!(
         tokio::task::spawn_blocking(|| blocking_read("a")),
@@ -854,7 +864,7 @@ on_one_thread(async {
     println!("{}", a.unwrap());
     println!("{}", b.unwrap());
     println!("both reads took {} s", (start.elapsed().as_secs_f64() * 10.0).floor() / 10.0);
-});""",
+}.await;""",
     ],
     """\
 The two reads overlap (0.3 s, not 0.6 s) and the ticker runs meanwhile. tokio's blocking pool grows \
@@ -894,13 +904,13 @@ fn countdown(start: u32) -> impl Stream<Item = u32> {
     })
 }
 
-on_one_thread(async {
+async {
     let mut values = std::pin::pin!(countdown(3));
     while let Some(value) = values.next().await {
         println!("countdown: {value}");
     }
     println!("liftoff");
-});""",
+}.await;""",
     ],
     """\
 Stable Rust has no `yield` in async code yet, so the generator's state is spelled out: `unfold` \
@@ -957,7 +967,7 @@ impl Drop for Connection {
     }
 }
 
-on_one_thread(async {
+async {
     {
         let conn = Connection::open("db").await;
         println!("using {}", conn.name);
@@ -970,7 +980,7 @@ on_one_thread(async {
     if let Err(error) = failed {
         println!("error: {error}");
     }
-});""",
+}.await;""",
     ],
     """\
 `Drop` is synchronous: it cannot await, so a close that needs I/O is an explicit \
@@ -1003,6 +1013,7 @@ async fn busy(name: &str) {
     }
 }
 
+// one thread, as asyncio's loop: a and b take turns only where they yield
 on_one_thread(async {
     gather([busy("a"), busy("b")]).await;
 });""",
@@ -1026,7 +1037,7 @@ def table():
     rows = [
         ("`asyncio.run`, top-level `await`", "`#[tokio::main]`, top-level `.await`, `on_one_thread`"),
         ("`asyncio.create_task`, `await task`", "`tokio::spawn`, `JoinHandle`"),
-        ("a task awaited in a later cell", "the crate's `create_task`, `Task`"),
+        ("a task awaited in a later cell", "`tokio::spawn`, a `JoinHandle` kept in a variable"),
         ("`Task.cancel()`, `CancelledError`", "`JoinHandle::abort()`, `JoinError::is_cancelled()`, `Drop`"),
         ("`gather(..., return_exceptions=True)`", "the crate's `gather` over `Result`s (or `join_all`)"),
         ("`gather(...)` raising the first error", "`futures::future::try_join_all`"),
@@ -1060,7 +1071,9 @@ def intro(rust_side):
             "CPython twin in `reference/asyncio-to-tokio.ipynb`, with the same title; `make test` "
             "checks that both print the same lines in the same order, except in the sections marked "
             "**differs**, which say why and quote what CPython prints.\n\n"
-            "Run it top to bottom; its examples sleep about 7 seconds in all, 2.3 of them in the queue."
+            "Run it top to bottom; its examples sleep about 8 seconds in all, 2.3 of them in the queue. "
+            "It needs a kernel whose cells share one tokio, as `make lab`'s does: the first code cell "
+            "ends with `require_one_tokio!()`, whose one line of output says this kernel is one."
         )
     else:
         head = (
@@ -1077,8 +1090,10 @@ def build(rust_side):
     cells = [nbformat.v4.new_markdown_cell(intro(rust_side))]
     if rust_side:
         cells.append(nbformat.v4.new_markdown_cell(
-            "First the crate (for `on_one_thread`, `gather`, `create_task` and the timelines) and "
-            "`futures` (for `try_join_all`, `FuturesUnordered` and streams), and a helper `secs`."))
+            "First the crate (for `on_one_thread`, `gather`, `require_one_tokio!` and the timelines), "
+            "tokio, named here rather than left to the kernel, `futures` (for `try_join_all`, "
+            "`FuturesUnordered` and streams), and a helper `secs`. The last line is the check the "
+            "introduction mentions; on a stock evcxr kernel it stops the cell with the cause."))
         cells.append(nbformat.v4.new_code_cell(RUST_SETUP))
     else:
         cells.append(nbformat.v4.new_code_cell(PYTHON_SETUP))

@@ -7,8 +7,8 @@
 pub use crate::notebook::{
     DebugDisplay, FutureDisplay, NotebookDisplay, OneTokio, capture_future, rustc_says, source_of,
 };
-pub use crate::require_one_tokio;
 pub use crate::post::{find_users_async, find_users_sync, gather, process_async, process_sync};
+pub use crate::require_one_tokio;
 pub use crate::timing::{Row, Stopwatch, Timeline, carry, fastest_of, record, record_future};
 
 pub use crate::lessons::{
