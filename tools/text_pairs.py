@@ -56,6 +56,17 @@ def first_line(source: str) -> str:
     return source.splitlines()[0] if source else ""
 
 
+def first_difference(ours: str, theirs: str) -> str:
+    """The first line where two sources differ, as each has it."""
+    ours_lines, theirs_lines = ours.splitlines(), theirs.splitlines()
+    for number in range(max(len(ours_lines), len(theirs_lines))):
+        mine = ours_lines[number] if number < len(ours_lines) else None
+        other = theirs_lines[number] if number < len(theirs_lines) else None
+        if mine != other:
+            return f"line {number + 1}: {mine!r} in the notebook, {other!r} in the text file"
+    return "the end of the source (a trailing newline)"
+
+
 def differences(notebook: nbformat.NotebookNode, text: nbformat.NotebookNode) -> list[str]:
     """Where a notebook and its text file disagree, one line each: cell count,
     and per cell its type, its source and its metadata (tags included)."""
@@ -67,7 +78,7 @@ def differences(notebook: nbformat.NotebookNode, text: nbformat.NotebookNode) ->
         if ours.cell_type != theirs.cell_type:
             found.append(f"{where}: {ours.cell_type} in the notebook, {theirs.cell_type} in the text file")
         if ours.source != theirs.source:
-            found.append(f"{where}: the source differs (text file: {first_line(theirs.source)!r})")
+            found.append(f"{where}: the source differs, first at {first_difference(ours.source, theirs.source)}")
         if dict(ours.metadata) != dict(theirs.metadata):
             found.append(f"{where}: metadata {dict(ours.metadata)} in the notebook, "
                          f"{dict(theirs.metadata)} in the text file")
