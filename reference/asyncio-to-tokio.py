@@ -16,7 +16,7 @@
 # %% [markdown]
 # # asyncio to tokio: the CPython side
 #
-# The Python twin of `notebooks/05-asyncio-to-tokio.ipynb`: the same sections, with the same titles, in asyncio. Where the two print different lines (sections marked **differs**), the note quotes what Rust prints. Built and run by `tools/make_notebook_05.py`.
+# The Python twin of `notebooks/05-asyncio-to-tokio.ipynb`: the same sections, with the same titles, in asyncio. Where the two print different lines (sections marked **differs**), the note quotes what Rust prints. Its cells are kept as text in `reference/asyncio-to-tokio.py`, and `make record` runs it (see `docs/notebook-05.md`).
 #
 # | asyncio | Rust | section |
 # | --- | --- | --- |
