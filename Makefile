@@ -36,7 +36,7 @@ BENCH_OUT ?= notebooks/data/scale.json
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
 	@echo "make run     execute every notebook headless into target/notebooks/ (.ipynb and .html)"
-	@echo "make record  execute the notebooks in place, refreshing their committed outputs"
+	@echo "make record  sync the text files, execute the notebooks (and notebook 05's twin) in place, refreshing their committed outputs"
 	@echo "make sync-text  carry an edit of a notebook or of its text file (notebooks/*.rs, reference/*.py) over to the other"
 	@echo "make test    fmt, clippy, cargo test, then every notebook checked against its outputs"
 	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
