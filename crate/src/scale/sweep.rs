@@ -319,10 +319,24 @@ fn multi_thread() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Runs `work` to completion and shuts the runtime down before returning, so
 /// no task or worker thread outlives the run.
-fn in_runtime<T>(runtime: tokio::runtime::Runtime, work: impl Future<Output = T>) -> T {
-    let output = runtime.block_on(work);
-    runtime.shutdown_background();
-    output
+///
+/// The runtime is driven from a thread of its own: tokio refuses to block a
+/// thread that is already inside a runtime, and the project's kernel runs
+/// every notebook cell inside evcxr's.
+fn in_runtime<T: Send>(
+    runtime: tokio::runtime::Runtime,
+    work: impl Future<Output = T> + Send,
+) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || {
+                let output = runtime.block_on(work);
+                runtime.shutdown_background();
+                output
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// A memory figure of this process from /proc/self/status, in KiB.
@@ -434,6 +448,13 @@ mod tests {
             "{table}"
         );
         assert_eq!(lines.len(), 3);
+    }
+
+    /// As in a cell of the project's kernel, which runs inside evcxr's runtime.
+    #[tokio::test]
+    async fn a_sweep_runs_from_inside_a_runtime() {
+        let sweep = sweep(&[Mode::Gather, Mode::Spawn, Mode::CurrentThread], &[10]).unwrap();
+        assert_eq!(sweep.table().lines().count(), 4);
     }
 
     #[test]
