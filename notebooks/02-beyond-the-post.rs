@@ -137,7 +137,7 @@ pool_run
 // %% [markdown]
 // ## 3 · Concurrency is not parallelism
 //
-// The searches above overlap because they spend their time *waiting*. Work that keeps the processor busy never waits, so it never lets another future run. To see it, we use a fixed busy loop: the same arithmetic mixing step, repeated 160 million times per job (about half a second on an idle core of this machine).
+// The searches above overlap because they spend their time *waiting*. Work that keeps the processor busy never waits, so it never lets another future run. To see it, we use a fixed busy loop: the same arithmetic mixing step, repeated 160 million times per job (in the recorded run below, about 0.18 s a job on this machine).
 
 // %%
 source_of("busy_work")
@@ -175,7 +175,7 @@ let speed_up: f64 = gathered.as_secs_f64() / spawned.as_secs_f64();
 println!("speed-up: {speed_up:.2}x on {} worker threads", runtime_workers());
 
 // %% [markdown]
-// In the recorded run the machine was shared with other builds, so both ways took longer than on idle cores and the spawned tasks gained only 1.25x: they can use only the cores other programs leave free.
+// In the recorded run the machine was nearly idle, and the spawned tasks gained 1.96x, close to the best two cores allow. On a busy machine the gain shrinks: tasks can use only the cores other programs leave free.
 //
 // The post's other claim is the reverse: waiting work gains from async even without extra cores. A current-thread runtime drives every task on the single thread that runs it, with no worker to fall back on. `on_one_thread` builds such a runtime, on a thread of its own (the cell itself already runs inside the kernel's multi-thread runtime), and runs the async searches on it: still 3 seconds.
 
