@@ -31,12 +31,13 @@ BENCH_RUNS ?= 3
 BENCH_MAX_TASKS ?=
 BENCH_OUT ?= notebooks/data/scale.json
 
-.PHONY: help setup lab run record test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving reliability repeat-spawn-blocking clean
+.PHONY: help setup lab run record sync-text test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving reliability repeat-spawn-blocking clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
 	@echo "make run     execute every notebook headless into target/notebooks/ (.ipynb and .html)"
-	@echo "make record  execute the notebooks in place, refreshing their committed outputs"
+	@echo "make record  sync the text files, execute the notebooks (and notebook 05's twin) in place, refreshing their committed outputs"
+	@echo "make sync-text  carry an edit of a notebook or of its text file (notebooks/*.rs, reference/*.py) over to the other"
 	@echo "make test    fmt, clippy, cargo test, then every notebook checked against its outputs"
 	@echo "make e2e     every notebook run through JupyterLab in headless Chromium; screenshots in target/e2e/"
 	@echo "make bench   the scale sweep (10 to 10M searches per mode, and asyncio) into BENCH_OUT (default notebooks/data/scale.json)"
@@ -93,8 +94,25 @@ lab: setup
 run: setup
 	$(PY) tools/run_notebooks.py --timeout $(CELL_TIMEOUT) --out target/notebooks $(NOTEBOOKS)
 
-record: setup
-	$(PY) tools/run_notebooks.py --timeout $(CELL_TIMEOUT) --in-place $(NOTEBOOKS)
+# CPython twins of the Rust notebooks (reference/asyncio-to-tokio.ipynb, for
+# notebook 05), run on the venv's own python3 kernel.
+PYTHON_TWINS := reference/asyncio-to-tokio.ipynb
+
+# Every notebook is paired with a text file beside it in jupytext's percent
+# format (its metadata says so): notebooks/NN-name.rs, reference/asyncio-to-tokio.py.
+# jupytext --sync takes the cells of whichever file of a pair is newer and
+# rewrites the other, keeping the notebook's outputs; the trust warning is
+# about outputs jupytext does not run, so it is dropped.
+PAIRED := $(NOTEBOOKS) $(PYTHON_TWINS)
+sync-text: $(VENV)/.installed
+	$(VENV)/bin/jupytext --sync $(PAIRED) 2>&1 | { grep -v 'Notebook is not trusted' || true; }
+
+# Text edits first (so that executing cannot drop them), then every notebook
+# and twin executed, then notebook 05 and its twin quote each other's lines in
+# their `differs` sections, written with their text files.
+record: setup sync-text
+	$(PY) tools/run_notebooks.py --timeout $(CELL_TIMEOUT) --in-place $(NOTEBOOKS) $(PYTHON_TWINS)
+	$(PY) tools/quote_other_side.py
 
 # --- tests --------------------------------------------------------------------
 
@@ -109,10 +127,8 @@ check: $(STAMPS)/tools
 	cargo build --all-features --examples
 	cargo test --all-features
 
-# CPython twins of the Rust notebooks (reference/asyncio-to-tokio.ipynb, for
-# notebook 05) run on the venv's own python3 kernel, in a pytest of their own:
-# --nbval-kernel-name applies to every notebook of one run.
-PYTHON_TWINS := reference/asyncio-to-tokio.ipynb
+# The CPython twins run on the venv's own python3 kernel, in a pytest of their
+# own: --nbval-kernel-name applies to every notebook of one run.
 
 notebook-test: setup
 	$(PY) -m pytest -p no:cacheprovider --nbval $(NOTEBOOKS) tests/ \

@@ -1,14 +1,18 @@
 """Notebook 05 and its CPython twin print the same lines, section by section.
 
-notebooks/05-asyncio-to-tokio.ipynb and reference/asyncio-to-tokio.ipynb are
-built from the same sections by tools/make_notebook_05.py and executed on their
-kernels; nbval (run alongside) proves that fresh runs reproduce the committed
-outputs. Each section starts with a markdown heading cell tagged `section`;
-the heading of a section whose lines differ between Rust and CPython is also
-tagged `differs`, and the section quotes the other notebook's lines in a
-markdown cell tagged `other-output`. Here:
+notebooks/05-asyncio-to-tokio.ipynb and reference/asyncio-to-tokio.ipynb have
+the same sections, edited side by side (each through its text file, .rs and
+.py), and are executed on their kernels by `make record`; nbval (run
+alongside) proves that fresh runs reproduce the committed outputs. Each
+section starts with a markdown heading cell tagged `section`; the heading of a
+section whose lines differ between Rust and CPython is also tagged `differs`,
+and the section quotes the other notebook's lines in a markdown cell tagged
+`other-output` (filled by tools/quote_other_side.py, which `make record` runs).
+Here:
 
 - both notebooks have the same sections, titles and `differs` tags;
+- both open with the same construct table, one row per section, and
+  docs/notebook-05.md shows that table too;
 - a section not marked as differing prints, line for line, what its twin
   prints, measured seconds and addresses aside;
 - a section marked as differing really prints other lines, and its quotes are
@@ -129,6 +133,21 @@ def test_the_table_lists_every_section(rust, python):
         for number, (heading, _) in enumerate(sections(notebook), start=1):
             title = heading.source.split(". ", 1)[1].replace("|", "\\|")
             assert f"| {number}. {title} |" in table
+
+
+def table_rows(text):
+    """The lines of the markdown table in `text`."""
+    return [line for line in text.splitlines() if line.startswith("|")]
+
+
+def test_one_table_in_both_notebooks_and_the_doc(rust, python):
+    """The table is plain markdown in three places, so nothing but this keeps
+    them the same: the two notebooks' first cells and docs/notebook-05.md."""
+    ours = table_rows(rust.cells[0].source)
+    assert ours[:2] == ["| asyncio | Rust | section |", "| --- | --- | --- |"]
+    assert len(ours) == 2 + len(sections(rust))
+    assert table_rows(python.cells[0].source) == ours
+    assert table_rows((ROOT / "docs" / "notebook-05.md").read_text()) == ours
 
 
 def test_matching_sections_print_what_cpython_prints(rust, python):

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +84,8 @@ ELSEWHERE = {
     "make bench-walkthrough": KERNEL + "; it times notebook 01 against ipykernel for minutes",
     "make repeat-walkthrough": KERNEL + "; 20 runs of notebook 01",
     "make repeat-notebook NOTEBOOK=notebooks/03-scale.ipynb RUNS=5": KERNEL,
-    ".venv/bin/python tools/make_notebook_05.py": KERNEL + "; it rewrites notebook 05 and its twin, "
-    "which test_asyncio_to_tokio.py holds to each other",
+    "make record NOTEBOOKS=notebooks/05-asyncio-to-tokio.ipynb": KERNEL + "; it rewrites notebook 05 "
+    "and its twin, which test_asyncio_to_tokio.py holds to each other",
     "cd reference && ../.venv/bin/python make_python_reference.py": "starts a python3 Jupyter kernel and "
     "rewrites reference/python-post.ipynb, which test_reference.py holds notebook 01 to",
     "make reliability": "its tests are part of cargo test --all-features in make check (make test)",
@@ -285,6 +287,58 @@ def test_standalone_servers():
     finally:
         codes = [server.stop() for server in servers]
     assert codes == [0, 0], "a server did not stop cleanly on SIGTERM"
+
+
+SYNC_TEXT = "make sync-text"
+
+
+@runs(SYNC_TEXT)
+def test_sync_text(tmp_path):
+    """The documented sync on a copy of every notebook and text file: it
+    changes nothing in the committed pairs; then an edit of a text file reaches
+    its notebook (outputs and cell ids kept) and an edit of a notebook reaches
+    its text file."""
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT / "notebooks", copy / "notebooks", ignore=shutil.ignore_patterns("data"))
+    (copy / "reference").mkdir()
+    for path in [ROOT / "Makefile", ROOT / "requirements.txt", *(ROOT / "reference").glob("asyncio-to-tokio.*")]:
+        shutil.copy2(path, copy / path.relative_to(ROOT))
+    (copy / ".venv").symlink_to(ROOT / ".venv")  # the venv's jupytext, its install stamp
+    (copy / "target" / "setup").mkdir(parents=True)
+    (copy / "target" / "setup" / "tools").touch()
+    os.utime(copy / "target" / "setup" / "tools", (0, 0))  # older than the venv's stamp
+    files = sorted(path.relative_to(copy) for folder in ("notebooks", "reference")
+                   for path in (copy / folder).iterdir())
+    assert len(files) >= 12, files
+
+    def sync():
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", documented(SYNC_TEXT)], cwd=copy,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    sync()
+    changed = [str(path) for path in files if (copy / path).read_bytes() != (ROOT / path).read_bytes()]
+    assert changed == [], f"make sync-text changed committed files: {changed}"
+
+    walkthrough = copy / "notebooks" / "01-asyncio-walkthrough"
+    text = walkthrough.with_suffix(".rs").read_text()
+    title = next(line for line in text.splitlines() if line.startswith("// # "))
+    walkthrough.with_suffix(".rs").write_text(text.replace(title, "// # Edited in the text file", 1))
+    twin = copy / "reference" / "asyncio-to-tokio.ipynb"
+    notebook = nbformat.read(twin, as_version=4)
+    notebook.cells[0].source = "# Edited in the notebook\n" + notebook.cells[0].source
+    nbformat.write(notebook, twin)
+    later = max((copy / path).stat().st_mtime for path in files) + 10  # newer than its pair
+    for path in (walkthrough.with_suffix(".rs"), twin):
+        os.utime(path, (later, later))
+    sync()
+
+    before = nbformat.read(ROOT / "notebooks" / "01-asyncio-walkthrough.ipynb", as_version=4)
+    after = nbformat.read(walkthrough.with_suffix(".ipynb"), as_version=4)
+    assert after.cells[0].source.startswith("# Edited in the text file")
+    assert [cell.get("outputs") for cell in after.cells] == [cell.get("outputs") for cell in before.cells]
+    assert [cell.id for cell in after.cells] == [cell.id for cell in before.cells]
+    assert "# # Edited in the notebook\n" in twin.with_suffix(".py").read_text()
 
 
 SWEEPS = ["make bench", "make bench BENCH_OUT=target/scale.json",
