@@ -17,6 +17,19 @@ use std::future::Future;
 /// The runtime is driven on a thread of its own, which this call waits for:
 /// tokio refuses to block a thread that is already inside a runtime, and the
 /// project's kernel runs every cell inside evcxr's.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// let (first, workers) = on_one_thread(async {
+///     let task = tokio::spawn(async { "the task" });
+///     // On one thread the task runs only once this future awaits.
+///     (task.await.unwrap(), runtime_workers())
+/// });
+/// assert_eq!((first, workers), ("the task", 1));
+/// ```
 pub fn on_one_thread<F>(future: F) -> F::Output
 where
     F: Future + Send,
@@ -26,9 +39,27 @@ where
         .enable_time()
         .build()
         .expect("a current-thread runtime with timers can always be built");
+    drive_on_own_thread(runtime, future)
+}
+
+/// Runs `future` to completion on `runtime`, driven from a new thread that
+/// this call waits for, then shuts the runtime down: no task or worker thread
+/// outlives the call. A panic in the future is passed on to the caller.
+///
+/// Callable from inside another runtime (as every notebook cell is), where
+/// `runtime.block_on` itself would panic.
+pub(crate) fn drive_on_own_thread<F>(runtime: tokio::runtime::Runtime, future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
     std::thread::scope(|scope| {
         scope
-            .spawn(move || runtime.block_on(future))
+            .spawn(move || {
+                let output = runtime.block_on(future);
+                runtime.shutdown_background();
+                output
+            })
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
@@ -41,6 +72,17 @@ where
 /// # Panics
 ///
 /// When called outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+/// # async fn main() {
+/// assert_eq!(runtime_workers(), 2);
+/// # }
+/// ```
 pub fn runtime_workers() -> usize {
     tokio::runtime::Handle::current().metrics().num_workers()
 }

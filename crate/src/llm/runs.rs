@@ -171,6 +171,22 @@ async fn start_llm(config: MockLlm) -> anyhow::Result<(LlmClient, MockLlmServer)
 /// or the server of `LLM_BASE_URL`) and returns its output, then stops the
 /// mock: when it returns, nothing it started is left running, and dropping
 /// it half-way (a cell interrupted, a timeout) stops the mock as well.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let quick = MockLlm { latency: Duration::from_millis(1), ..MockLlm::default() };
+/// let models = talk_to_llm(quick, |llm| async move { llm.models().await.unwrap() })
+///     .await
+///     .unwrap();
+/// assert_eq!(models, ["mock-llm"]);
+/// # }
+/// ```
 pub async fn talk_to_llm<T, F, Fut>(config: MockLlm, work: F) -> anyhow::Result<T>
 where
     F: FnOnce(LlmClient) -> Fut,
@@ -190,6 +206,26 @@ where
 ///
 /// When it returns, nothing it started is left running; dropped half-way, it
 /// stops the mock as well.
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let quick = MockLlm { latency: Duration::from_millis(20), ..MockLlm::default() };
+/// let run = measure_llm("two at once", quick, |llm| async move {
+///     let prompts = numbered_prompts(2);
+///     gather(prompts.iter().map(|prompt| timed_call(prompt, llm.complete(prompt, MAX_TOKENS)))).await
+/// })
+/// .await
+/// .unwrap();
+/// assert_eq!(run.server.max_in_flight, 2);
+/// assert_eq!(run.timeline.tasks.len(), 2);
+/// # }
+/// ```
 pub async fn measure_llm<T, F, Fut>(
     title: &str,
     config: MockLlm,

@@ -1,4 +1,4 @@
-//! Whether the kernel gives all cells one tokio: [`require_one_tokio!`].
+//! Whether the kernel gives all cells one tokio: [`require_one_tokio!`](crate::require_one_tokio).
 //!
 //! evcxr compiles every cell into a shared library of its own. By default it
 //! links a copy of every dependency into each one, statics and thread-locals
@@ -11,7 +11,7 @@
 //! not.
 //!
 //! A notebook whose lessons keep tasks, futures or channels from one cell to
-//! the next ends its first cell with [`require_one_tokio!`]. On a kernel with
+//! the next ends its first cell with [`require_one_tokio!`](crate::require_one_tokio). On a kernel with
 //! one tokio it shows one line saying so; on a stock kernel that cell fails
 //! to compile with the cause and the fix, before any lesson can hang, and the
 //! rest of the notebook has nothing to build on.
@@ -19,7 +19,15 @@
 use crate::notebook::display::emit_to_notebook;
 
 /// What a notebook's first cell shows on a kernel whose cells share one
-/// tokio. Made by [`require_one_tokio!`].
+/// tokio. Made by [`require_one_tokio!`](crate::require_one_tokio).
+///
+/// # Examples
+///
+/// ```
+/// use async_walkthrough::prelude::*;
+///
+/// assert!(OneTokio::LINE.starts_with("kernel: one tokio for every cell"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OneTokio;
 
@@ -38,7 +46,7 @@ impl OneTokio {
 /// of its own (`built_by_evcxr` without `dynamic_linking`), with the cause
 /// and the fix; anything else compiles, `cargo test` included.
 ///
-/// [`require_one_tokio!`] calls it with what the cell's compilation sees:
+/// [`require_one_tokio!`](crate::require_one_tokio) calls it with what the cell's compilation sees:
 /// evcxr gives every build `EVCXR_CORE_EXTERN`, and its dynamic-linking
 /// builds `EVCXR_FORCE_DYLIB` too (evcxr 0.22, module.rs and runtime.rs).
 ///

@@ -8,6 +8,7 @@
 //! four ways; [`run_scale`] runs one of them and returns a [`ScaleRun`], the
 //! JSON line the `scale` example prints and `make bench` collects.
 
+use crate::lessons::single_thread::drive_on_own_thread;
 use crate::post::gather::gather;
 use crate::post::workloads::SEARCH_STEP;
 use crate::timing::stopwatch::Stopwatch;
@@ -163,9 +164,18 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<(Mod
 /// count the machine stopped at.
 fn time_searches(mode: Mode, count: usize) -> anyhow::Result<(Duration, Option<u64>)> {
     Ok(match mode {
-        Mode::Gather => (in_runtime(current_thread()?, gather_searches(count)), None),
-        Mode::Spawn => (in_runtime(multi_thread()?, spawn_searches(count)), None),
-        Mode::CurrentThread => (in_runtime(current_thread()?, spawn_searches(count)), None),
+        Mode::Gather => (
+            drive_on_own_thread(current_thread()?, gather_searches(count)),
+            None,
+        ),
+        Mode::Spawn => (
+            drive_on_own_thread(multi_thread()?, spawn_searches(count)),
+            None,
+        ),
+        Mode::CurrentThread => (
+            drive_on_own_thread(current_thread()?, spawn_searches(count)),
+            None,
+        ),
         Mode::Threads => thread_searches(count),
     })
 }
@@ -315,28 +325,6 @@ fn multi_thread() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_time()
         .build()
         .context("building a multi-thread tokio runtime")
-}
-
-/// Runs `work` to completion and shuts the runtime down before returning, so
-/// no task or worker thread outlives the run.
-///
-/// The runtime is driven from a thread of its own: tokio refuses to block a
-/// thread that is already inside a runtime, and the project's kernel runs
-/// every notebook cell inside evcxr's.
-fn in_runtime<T: Send>(
-    runtime: tokio::runtime::Runtime,
-    work: impl Future<Output = T> + Send,
-) -> T {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(move || {
-                let output = runtime.block_on(work);
-                runtime.shutdown_background();
-                output
-            })
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
 }
 
 /// A memory figure of this process from /proc/self/status, in KiB.

@@ -54,7 +54,7 @@ pub(crate) fn cut_function(
         .map(|offset| start + offset)
         .ok_or_else(|| format!("`{name}` has no closing brace in column 0"))?;
     let shown = |lines: &[&str]| -> Vec<String> {
-        let shown = lines.iter().filter(|line| !line.contains(HIDDEN_MARKER));
+        let shown = lines.iter().filter(|line| !is_hidden(line));
         shown.map(|line| (*line).to_owned()).collect()
     };
     let head = without_examples(shown(&lines[first..=start]));
@@ -94,4 +94,10 @@ fn without_examples(head: Vec<String>) -> Vec<String> {
         }
     }
     kept
+}
+
+/// Whether `line` is a recording line: code that ends in [`HIDDEN_MARKER`].
+/// A comment that merely ends with the word ("/// ... a timeline") is shown.
+pub(crate) fn is_hidden(line: &str) -> bool {
+    line.trim_end().ends_with(HIDDEN_MARKER) && !line.trim_start().starts_with("//")
 }

@@ -72,6 +72,16 @@ impl fmt::Display for Listing {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_code_lines_ending_in_the_marker_are_hidden() {
+        assert!(cut::is_hidden("        row.step(); // timeline"));
+        assert!(!cut::is_hidden(
+            "/// timeline, which the post's version does not have."
+        ));
+        assert!(!cut::is_hidden("    // the steps of the timeline"));
+        assert!(!cut::is_hidden("    let timeline = record(name, run);"));
+    }
+
     use super::*;
     use cut::HIDDEN_MARKER;
 
