@@ -55,11 +55,6 @@ def stderr_text(cell) -> str:
     return "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr")
 
 
-def printed(cell) -> list[str]:
-    return [line for line in "".join(o.text for o in cell.outputs
-                                      if o.output_type == "stream" and o.name == "stdout").splitlines()]
-
-
 def result(cell) -> str | None:
     for output in cell.outputs:
         if output.output_type == "execute_result":
@@ -85,8 +80,8 @@ def test_a_task_spawned_in_a_first_cell_runs_between_cells_and_is_awaited_later(
         "std::thread::sleep(std::time::Duration::from_secs(2));",
         "h.await.unwrap()",
     )
-    assert printed(spawn) == []
-    assert printed(other) == ["task done"], "the task's line shows under the cell running at the time"
+    assert stdout_lines(spawn) == []
+    assert stdout_lines(other) == ["task done"], "the task's line shows under the cell running at the time"
     assert result(wait) == "42"
     assert_quiet(spawn, other, wait)
 
@@ -120,7 +115,7 @@ def test_an_aborted_task_stops_and_a_panicking_one_is_an_error_while_the_kernel_
         "kept + 1",
     )
     assert result(abort) == "true"
-    lines = printed(abort)
+    lines = stdout_lines(abort)
     # The task printed until then, also while this cell compiled; not after.
     assert "aborted" in lines and lines[lines.index("aborted") + 1:] == [], lines
     assert result(panic) == "true"
@@ -137,8 +132,8 @@ def test_a_future_kept_in_a_variable_is_awaited_in_a_later_cell():
         'println!("another cell");',
         "let async_run: Timeline = coro.await;",
     )[1:]
-    assert printed(keep) == []
-    got = [re.sub(r"\d+\.\d+$", "", line) for line in printed(wait)]
+    assert stdout_lines(keep) == []
+    got = [re.sub(r"\d+\.\d+$", "", line) for line in stdout_lines(wait)]
     assert got == cpython_lines_of_the_async_run()
     assert_quiet(keep, other, wait)
 
@@ -167,7 +162,7 @@ def test_tokio_mutex_channel_and_notify_made_in_one_cell_serve_tasks_spawned_in_
         "let received: u32 = adder.await.unwrap();\n"
         'println!("{received} numbers, total {}", *counter.lock().await);',
     )
-    assert printed(woken) == ["3 numbers, total 6"]
+    assert stdout_lines(woken) == ["3 numbers, total 6"]
     assert_quiet(made, spawned, sent, woken)
 
 
@@ -287,4 +282,4 @@ def test_on_a_stock_kernel_a_notebook_runs_through_or_stops_at_once_saying_why(s
             assert stderr_text(ran) == "", ran.source
             assert not any(output.output_type == "error" for output in ran.outputs), ran.source
             strip = lambda lines: [re.sub(r"\d+\.\d+", "N", line) for line in lines]  # noqa: E731
-            assert strip(printed(ran)) == strip(printed(expected)), ran.source
+            assert strip(stdout_lines(ran)) == strip(stdout_lines(expected)), ran.source
