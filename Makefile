@@ -31,7 +31,7 @@ BENCH_RUNS ?= 3
 BENCH_MAX_TASKS ?=
 BENCH_OUT ?= notebooks/data/scale.json
 
-.PHONY: help setup lab run record sync-text test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook bench-serving reliability repeat-spawn-blocking clean
+.PHONY: help setup lab run record sync-text test check notebook-test e2e bench bench-walkthrough repeat-walkthrough repeat-notebook repeat-exercises bench-serving reliability repeat-spawn-blocking clean
 
 help:
 	@echo "make lab     set everything up and open JupyterLab on notebooks/"
@@ -45,6 +45,7 @@ help:
 	@echo "make repeat-walkthrough  execute notebook 01 RUNS times (default 20) and compare outputs"
 	@echo "make bench-serving       CONNECTIONS concurrent requests (default 5000) through the one-thread serving layer, by serve_bench and by oha"
 	@echo "make repeat-notebook NOTEBOOK=notebooks/NN-name.ipynb  the same for any one notebook"
+	@echo "make repeat-exercises  every exercise's starting code and check RUNS times, compared with the committed lines"
 	@echo "make reliability         the servers under bad clients, floods and faults; one line per measured figure"
 	@echo "make repeat-spawn-blocking  notebook 02's spawn_blocking run SPAWN_BLOCKING_RUNS times (default 200)"
 
@@ -164,6 +165,9 @@ NOTEBOOK ?= notebooks/02-beyond-the-post.ipynb
 
 repeat-notebook: setup
 	$(PY) tools/repeat_notebook.py --runs $(RUNS) --timeout $(CELL_TIMEOUT) $(NOTEBOOK)
+
+repeat-exercises: setup
+	$(PY) tools/exercises.py --runs $(RUNS) --timeout $(CELL_TIMEOUT)
 
 bench-walkthrough: setup
 	$(PY) tools/bench_walkthrough.py --timeout $(CELL_TIMEOUT)

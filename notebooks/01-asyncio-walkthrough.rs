@@ -19,7 +19,7 @@
 //
 // This notebook follows the beginner post *Introduction to Python Asynchronous Programming (Asyncio)* step by step: each of its twelve Python cells gets one Rust cell here, in the same order, and prints the same lines CPython prints.
 //
-// Run it top to bottom (**Run → Run All Cells**). The search cells really wait: about 6 seconds for the blocking run and 3 for the concurrent one, with each line appearing as it happens.
+// Run it top to bottom (**Run → Run All Cells**). The search cells really wait: about 6 seconds for the blocking run and 3 for the concurrent one, with each line appearing as it happens. The two exercises at the end wait about 12 seconds more as they stand, and half that once solved.
 
 // %% [markdown]
 // First we load the support crate that sits next to this folder. It holds the post's workloads, so the code you read in this notebook is the code that runs. Its prelude brings in the names the cells use, and a trait that lets a cell show a future as a value; more on that below.
@@ -130,3 +130,60 @@ async_run
 
 // %% [markdown]
 // Same work, half the time, on a single thread: while a search waits for its timer, the others run. The later notebooks look at why this works, where it stops working, and how far it scales.
+
+// %% [markdown] tags=["exercises"]
+// ## Exercises
+//
+// Now it is your turn to change the code. Each exercise has a cell with starting code, which compiles and runs but does the wrong thing, and a check cell below it. The check runs your code and judges what it *did*, not how it is written: a ✓ or ✗ line per point, with what it saw, then a summary. Edit the starting cell, run it, then run its check; repeat until every point holds. A hint is folded under each exercise, and the repository has solutions in `exercises/solutions/`, but try first.
+
+// %% [markdown]
+// ### Exercise 1 · Search everyone at once
+//
+// `search_everyone` searches 3, 2 and 1 users one after another, like `process_sync`, although each search is a future: 6 seconds. Change it so that the three searches overlap and the whole takes about 3 seconds, the length of the longest. The check watches the searches themselves: each must run to the end, all three must be under way before the first one ends, and the run must take about 3 s.
+
+// %% tags=["exercise=searches-together"]
+async fn search_everyone() {
+    find_users_async(3).await;
+    find_users_async(2).await;
+    find_users_async(1).await;
+}
+
+// %% tags=["check=searches-together"]
+let searches_together: Verdict = check_searches_overlap(search_everyone).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// Each `.await` waits for its search to finish before the next line runs. `process_async` above hands its three futures to `gather` and awaits that once. And remember the lesson of `process_async()` without `.await`: a future that is built and never awaited searches nobody.
+// </details>
+
+// %% [markdown]
+// ### Exercise 2 · Wait without blocking
+//
+// `find_users_slowly` below is `find_users_sync` marked `async`, its `std::thread::sleep` kept. Marking a function `async` does not make its waiting free: the check runs three of them with `gather` beside a heartbeat, a small timer on the same thread, and sees the heartbeat held up for a second at a time. Make the searches wait so that the thread stays free for the others, while each still takes a second per user.
+
+// %% tags=["exercise=never-block"]
+async fn find_users_slowly(n: u32) {
+    for i in 1..=n {
+        println!("{i}th user is being searched out of {n} people...");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    println!("Total {n} people have been searched!");
+}
+
+// %% tags=["check=never-block"]
+let never_block: Verdict = check_searches_never_block(find_users_slowly).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// Look at `find_users_async` above: it waits with tokio's timer, which hands the thread back while it waits. That timer is a future too, so it waits only if it is awaited; the check notices a search that takes no time.
+// </details>
+
+// %% [markdown]
+// ### Your exercises
+//
+// Run this cell after the checks to see how many of this notebook's exercises you have solved.
+
+// %% tags=["exercise-tally"]
+exercises_passed(&[&searches_together, &never_block]);

@@ -19,7 +19,7 @@
 //
 // The post makes a few claims it never shows: that threads are hard to get right and gain little on one core, that an async program keeps working while it waits, that async functions behave "consistently with JavaScript". A reader coming from Python also meets traps in Rust that the post has no reason to mention. This notebook takes them one at a time, and each cell's output is measured, not asserted.
 //
-// Run it top to bottom. It waits for real: about a minute in all.
+// Run it top to bottom. It waits for real: about a minute in all, and its two exercises at the end about 12 seconds more.
 
 // %% [markdown]
 // As in notebook 01, we load the support crate next to this folder. It holds the workloads and helpers the cells build on, with their tests; each demonstration is written in its cell, so you can change a number in it and run it again. We also name tokio ourselves, with the features the Tokio tutorial asks for: the cells use it directly.
@@ -384,3 +384,55 @@ stray.await.unwrap_err().is_cancelled()
 
 // %% [markdown]
 // Inside one cell, the crate keeps to a simpler rule: a task is joined or aborted before the code that spawned it returns. The CPU-bound cell above spawns its jobs into a `JoinSet`, whose `join_all` waits for them all (a `JoinSet` dropped early aborts any still running), and the threads cell uses scoped threads, which are always joined. Apart from the tasks created on purpose in this section, which have ended, no cell leaves anything running behind it.
+
+// %% [markdown] tags=["exercises"]
+// ## Exercises
+//
+// Two exercises, on sections 2 and 4. As in notebook 01, each has a starting cell that runs but does the wrong thing and a check cell that runs your code and says what it did, ✓ or ✗ per point. Edit the starting cell, run it and its check again. Hints are folded below each; solutions are in the repository's `exercises/solutions/`.
+
+// %% [markdown]
+// ### Exercise 1 · Give up in time
+//
+// A search of 5 users takes 5 seconds, but the page that asked for it must answer within 2. Change `search_within_two_seconds` so that it gives up after 2 seconds and returns `None` (and `Some(())` if the search had finished in time). Giving up must also *stop* the search: the check keeps watching for a second and a half after your answer, and a search still going then is work nobody will read.
+
+// %% tags=["exercise=give-up"]
+async fn search_within_two_seconds() -> Option<()> {
+    find_users_async(5).await;
+    Some(())
+}
+
+// %% tags=["check=give-up"]
+let give_up: Verdict = check_gives_up_after_two_seconds(search_within_two_seconds).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// Section 4 shows that cancelling a future is dropping it, and tokio has a function that drops a future for you when its time is up. A search spawned as a task is not dropped with its handle: it runs on.
+// </details>
+
+// %% [markdown]
+// ### Exercise 2 · A blocking call you cannot rewrite
+//
+// Sometimes the blocking call is not yours to change: a library's function, a driver without an async API. Here `lookup` wraps `find_users_sync`, which blocks its thread for a second per user. The check runs `lookup(3)`, `lookup(2)` and `lookup(1)` with `gather` beside a heartbeat, as in notebook 01's second exercise. Keep calling `find_users_sync`, but get it off the thread that drives the futures, so that the three lookups overlap and the heartbeat keeps beating.
+
+// %% tags=["exercise=blocking-library"]
+async fn lookup(n: u32) {
+    find_users_sync(n);
+}
+
+// %% tags=["check=blocking-library"]
+let blocking_library: Verdict = check_searches_never_block(lookup).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// Section 2 moved a blocking search to tokio's blocking pool. `find_users_sync(n)` goes into a closure that must own `n`; what comes back is a handle, and `lookup` is done only when the handle has been awaited.
+// </details>
+
+// %% [markdown]
+// ### Your exercises
+//
+// Run this cell after the checks to see how many of this notebook's exercises you have solved.
+
+// %% tags=["exercise-tally"]
+exercises_passed(&[&give_up, &blocking_library]);

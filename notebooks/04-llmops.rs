@@ -23,7 +23,7 @@
 //
 // Because it speaks OpenAI's API, the same cells run against a real model. Set `LLM_BASE_URL` to an OpenAI-compatible server (`http://127.0.0.1:8080/v1` for llama.cpp's server, for example), `LLM_MODEL` to its model and, if it needs one, `LLM_API_KEY`, then start Jupyter. The latencies and faults below are the mock's and do not apply to a real server; the outputs saved in this notebook are the mock's.
 //
-// Every cell starts its own server and stops it before the cell ends, so no server lingers between cells. Run the notebook top to bottom; the whole run waits about 15 seconds in total.
+// Every cell starts its own server and stops it before the cell ends, so no server lingers between cells. Run the notebook top to bottom; the whole run waits about 15 seconds in total, and the two exercises at the end about 6 more.
 //
 // Each cell awaits its work on the kernel's one tokio runtime, like notebook 01's cells, and a server started in a cell spawns its connections there too. That needs a kernel whose cells share one tokio, which the first cell checks.
 
@@ -227,3 +227,54 @@ async {
 
 // %% [markdown]
 // That is the post's closing claim, measured: while requests wait on the network, async lets one thread keep thousands of them going, whether it sends them (gathered, bounded, retried, streamed, fanned out) or serves them.
+
+// %% [markdown] tags=["exercises"]
+// ## Exercises
+//
+// Two exercises against the mock LLM. Each check starts a mock of its own, runs your function against it, counts at the server what your code sent, and stops the mock, whatever `LLM_BASE_URL` says: the counts are the point. ✓ or ✗ per point, then a summary. Hints are folded below each; solutions are in the repository's `exercises/solutions/`.
+
+// %% [markdown]
+// ### Exercise 1 · Three at a time
+//
+// Your provider allows 3 requests at once. `ask_all` sends all 10 prompts together, which is fast but breaks that limit. Change it so that at most 3 requests are out at any moment, while still using all 3 slots: ten answers of half a second, three at a time, take about 2 seconds, where one at a time take 5.
+
+// %% tags=["exercise=three-at-a-time"]
+async fn ask_all(llm: LlmClient, prompts: Vec<String>) -> Vec<anyhow::Result<Completion>> {
+    gather(prompts.iter().map(|prompt| llm.complete(prompt, MAX_TOKENS))).await
+}
+
+// %% tags=["check=three-at-a-time"]
+let three_at_a_time: Verdict = check_at_most_three_in_flight(ask_all).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// "At most four at a time" above does this with a semaphore. A permit holds its slot only while it is alive: bind it to a name that lives until the call's answer is in (`let _ = ...` drops it at once).
+// </details>
+
+// %% [markdown]
+// ### Exercise 2 · Survive a flaky LLM
+//
+// The check's mock fails like the one in "Timeouts and retries" (some answers are errors, some stall), except that its stalls last 5 seconds. `ask` sends one prompt once. Change it so that every prompt gets its answer: give each attempt at most a second, and try again after an error worth retrying or a timeout. The check also counts the requests: send a retry only after a failure.
+
+// %% tags=["exercise=flaky-llm"]
+async fn ask(llm: LlmClient, prompt: String) -> anyhow::Result<Completion> {
+    llm.complete(&prompt, MAX_TOKENS).await
+}
+
+// %% tags=["check=flaky-llm"]
+let flaky_llm: Verdict = check_survives_flaky_llm(ask).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// `with_retries` above takes a `RetryPolicy` and a closure that makes one attempt; its outcome's `result` is what `ask` returns. You can also write the loop yourself with `tokio::time::timeout`.
+// </details>
+
+// %% [markdown]
+// ### Your exercises
+//
+// Run this cell after the checks to see how many of this notebook's exercises you have solved.
+
+// %% tags=["exercise-tally"]
+exercises_passed(&[&three_at_a_time, &flaky_llm]);

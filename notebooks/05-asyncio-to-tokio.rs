@@ -19,7 +19,7 @@
 //
 // The post uses two pieces of asyncio, `await` and `gather`. This notebook takes the ones a Python programmer reaches for next and shows each in Rust, on tokio. Every section has a CPython twin in `reference/asyncio-to-tokio.ipynb`, with the same title; `make test` checks that both print the same lines in the same order, except in the sections marked **differs**, which say why and quote what CPython prints.
 //
-// Run it top to bottom; its examples sleep about 8 seconds in all, 2.3 of them in the queue. It needs a kernel whose cells share one tokio, as `make lab`'s does: the first code cell ends with `require_one_tokio!()`, whose one line of output says this kernel is one.
+// Run it top to bottom; its examples sleep about 8 seconds in all, 2.3 of them in the queue, and its two exercises at the end about 3 more. It needs a kernel whose cells share one tokio, as `make lab`'s does: the first code cell ends with `require_one_tokio!()`, whose one line of output says this kernel is one.
 //
 // | asyncio | Rust | section |
 // | --- | --- | --- |
@@ -639,3 +639,83 @@ on_one_thread(async {
 
 // %% [markdown]
 // tokio also makes a task yield on its own after a budget of operations on its resources (128), so a task that loops over a busy channel cannot starve the others; asyncio has nothing like it. On a multi-thread runtime, another worker may take up a yielded task at once.
+
+// %% [markdown] tags=["exercises"]
+// ## Exercises
+//
+// Two exercises on sections 10 and 14, each with a starting cell that runs but does the wrong thing, and a check that runs your code and says what it did, ✓ or ✗ per point. These have no CPython twin. Hints are folded below each; solutions are in the repository's `exercises/solutions/`.
+
+// %% [markdown]
+// ### Exercise 1 · Fail fast
+//
+// `run_all` runs a group of jobs and returns their numbers, or the first error. The check hands it four: job 3 fails after half a second, while jobs 2 and 4 would run on for up to 2 seconds. As written, `run_all` waits for the jobs in order, so it learns of job 3's failure only after job 2 is done. Make it answer with job 3's error as soon as job 3 fails, and leave no job running behind it, as `TaskGroup` does in asyncio.
+
+// %% tags=["exercise=fail-fast"]
+async fn run_all(jobs: Vec<Job>) -> Result<Vec<u32>, String> {
+    let handles: Vec<JoinHandle<Result<u32, String>>> = jobs.into_iter().map(tokio::spawn).collect();
+    let mut numbers = Vec::new();
+    for handle in handles {
+        numbers.push(handle.await.unwrap()?);
+    }
+    Ok(numbers)
+}
+
+// %% tags=["check=fail-fast"]
+let fail_fast: Verdict = check_group_fails_fast(run_all).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// You need the jobs in the order they finish (section 9), and a way to stop the others when you return early. Dropping a `JoinHandle` does not stop its task; dropping a `JoinSet`, or a future that was never spawned, does (sections 4 and 10).
+// </details>
+
+// %% [markdown]
+// ### Exercise 2 · Orders that flow
+//
+// A waiter takes orders and a cook cooks them, 100 ms each. In asyncio one would write:
+//
+// ```python
+// queue = asyncio.Queue(maxsize=2)
+// async def waiter():
+//     for order in orders:
+//         await queue.put(order)   # waits while 2 are queued
+//     await queue.put(None)        # no more orders
+// async def cook():
+//     while (order := await queue.get()) is not None:
+//         await cook_one(order)
+// ```
+//
+// The port below got it wrong: its channel is unbounded, so the waiter takes all 8 orders before the first is cooked. Make the channel hold at most 2, as `Queue(maxsize=2)` does, and end the cook's loop without the `None` sentinel: in Rust, a channel says it is finished when the last sender is dropped. The check counts how far the waiter runs ahead (never more than 4 with a channel of 2: 2 in the channel, 1 in its hands, 1 on the stove), checks that every order is cooked once and in order, and that the whole ends by itself.
+
+// %% tags=["exercise=orders-flow"]
+async fn serve_orders(kitchen: Kitchen) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Option<Order>>();
+    let orders = kitchen.orders();
+    let waiter = tokio::spawn(async move {
+        for order in orders {
+            tx.send(Some(order)).unwrap();
+        }
+        tx.send(None).unwrap();
+    });
+    while let Some(Some(order)) = rx.recv().await {
+        kitchen.cook(order).await;
+    }
+    waiter.await.unwrap();
+}
+
+// %% tags=["check=orders-flow"]
+let orders_flow: Verdict = check_orders_flow(serve_orders).await;
+
+// %% [markdown]
+// <details><summary>Hint</summary>
+//
+// Section 14 builds a bounded channel with `mpsc::channel(2)`; its `send` is async and waits for room. Once the waiter's loop ends and its sender is dropped, `recv()` returns `None`. Every clone of a sender counts: one kept alive anywhere keeps the cook waiting.
+// </details>
+
+// %% [markdown]
+// ### Your exercises
+//
+// Run this cell after the checks to see how many of this notebook's exercises you have solved.
+
+// %% tags=["exercise-tally"]
+exercises_passed(&[&fail_fast, &orders_flow]);

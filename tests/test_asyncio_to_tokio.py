@@ -59,9 +59,11 @@ def tags(cell):
 
 
 def sections(notebook):
-    """(heading cell, [cells of the section]) in order."""
+    """(heading cell, [cells of the section]) in order, up to the exercises."""
     found = []
     for cell in notebook.cells:
+        if "exercises" in tags(cell):
+            break  # the exercises, which have no twin
         if cell.cell_type == "markdown" and "section" in tags(cell):
             found.append((cell, []))
         elif found:

@@ -83,6 +83,7 @@ ELSEWHERE = {
     "make e2e": "CI runs it after make test (.ci/run)",
     "make bench-walkthrough": KERNEL + "; it times notebook 01 against ipykernel for minutes",
     "make repeat-walkthrough": KERNEL + "; 20 runs of notebook 01",
+    "make repeat-exercises": KERNEL + "; 20 runs of every exercise's starting code and check",
     "make repeat-notebook NOTEBOOK=notebooks/03-scale.ipynb RUNS=5": KERNEL,
     "make record NOTEBOOKS=notebooks/05-asyncio-to-tokio.ipynb": KERNEL + "; it rewrites notebook 05 "
     "and its twin, which test_asyncio_to_tokio.py holds to each other",

@@ -25,8 +25,15 @@ TIMELINES = {
 
 
 def post_cells(path):
-    """The code cells that stand for the post's cells."""
-    return [cell for cell in code_cells(path) if "".join(cell["source"]) not in TIMELINES.values()]
+    """The code cells that stand for the post's cells: those before the
+    exercises, but the timeline cells."""
+    cells = code_cells(path)
+    ends = next((i for i, cell in enumerate(cells) if tagged(cell, "exercise")), len(cells))
+    return [cell for cell in cells[:ends] if "".join(cell["source"]) not in TIMELINES.values()]
+
+
+def tagged(cell, key):
+    return any(tag.startswith(key + "=") for tag in cell.get("metadata", {}).get("tags", []))
 
 
 def result_text(cell):

@@ -12,12 +12,16 @@ kernel to go idle. Checks per notebook:
   the sync run is still running, some but not all of its lines are visible
   (output streams live, as in the post);
 - notebook 05: its two timelines (the task group, the queue) are drawn;
+- notebook 01: one exercise solved as a learner would: the solution from
+  exercises/solutions/ pasted over the exercise cell in its editor, the cell
+  and its check run again with Shift+Enter, and the check shows ✓ and
+  "solved" on the page (a screenshot of it too);
 - a screenshot of the whole notebook in target/e2e/.
 
 JupyterLab, its kernels and the browser are stopped at the end, also when a
 check fails; every wait is bounded.
 
-    e2e.py [--timeout SECONDS_PER_NOTEBOOK]
+    e2e.py [--timeout SECONDS_PER_NOTEBOOK] [NOTEBOOK.ipynb ...]   (default: all)
 """
 import argparse
 import json
@@ -46,6 +50,7 @@ WALKTHROUGH = "01-asyncio-walkthrough.ipynb"
 SYNC_RUN_CELL = "let sync_run: Timeline = process_sync();"
 SYNC_RUN_LINES = 10
 ASYNCIO_TO_TOKIO = "05-asyncio-to-tokio.ipynb"
+SOLVED_IN_THE_BROWSER = "searches-together"
 
 
 def free_port() -> int:
@@ -145,6 +150,63 @@ def kernel_idle_and_all_run(page: Page) -> bool:
     )
 
 
+def solve_an_exercise(page: Page, exercise: str, timeout: float) -> list[str]:
+    """Pastes the exercise's solution over its starting cell, runs that cell
+    and its check with Shift+Enter, and reads what the check says."""
+    solution = (ROOT / "exercises" / "solutions" / f"{exercise}.rs").read_text().rstrip("\n")
+    before = page.evaluate(
+        """(tag) => {
+            const notebook = window.jupyterapp.shell.currentWidget.content;
+            const index = notebook.widgets.findIndex(c => (c.model.getMetadata('tags') || []).includes(tag));
+            notebook.activeCellIndex = index;
+            notebook.mode = 'edit';
+            notebook.activeCell.editor.focus();
+            return notebook.widgets[index + 1].model.executionCount;
+        }""",
+        f"exercise={exercise}",
+    )
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(solution)
+    page.keyboard.press("Shift+Enter")  # runs the exercise cell, moves to the check
+    page.keyboard.press("Shift+Enter")  # runs the check
+    try:
+        page.wait_for_function(
+            """([tag, before]) => {
+                const panel = window.jupyterapp.shell.currentWidget;
+                const cells = panel.content.widgets;
+                const check = cells.find(c => (c.model.getMetadata('tags') || []).includes(tag));
+                // A queued cell's count is null: wait for its new one.
+                const count = check.model.executionCount;
+                return count !== null && count !== before
+                    && panel.sessionContext.session?.kernel?.status === 'idle';
+            }""",
+            arg=[f"check={exercise}", before],
+            timeout=timeout * 1000,
+        )
+    except Exception as error:  # a Playwright timeout: report it, stop the lab
+        return [f"{exercise}: the check did not run again ({error})"]
+    shown = page.evaluate(
+        """(tag) => {
+            const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+            const index = cells.findIndex(c => (c.model.getMetadata('tags') || []).includes(tag));
+            cells[index].node.scrollIntoView();
+            return [cells[index - 1].model.sharedModel.getSource(), cells[index].node.querySelector('.jp-OutputArea').innerText];
+        }""",
+        f"check={exercise}",
+    )
+    source, output = shown
+    failures = []
+    if source.rstrip("\n") != solution:
+        failures.append(f"{exercise}: the exercise cell does not hold the pasted solution")
+    lines = output.splitlines()
+    if not any(line.startswith("✓") for line in lines) or any(line.startswith("✗") for line in lines) \
+            or not any(": solved, all" in line for line in lines):
+        failures.append(f"{exercise}: the check does not show ✓ solved on the page: {lines[-4:]}")
+    page.screenshot(path=str(OUT / f"exercise-{exercise}.png"))
+    print(f"  solved {exercise} in the browser: {lines[-1] if lines else ''}")
+    return failures
+
+
 def check_notebook(page: Page, base: str, token: str, name: str, timeout: float) -> list[str]:
     failures = []
     page.goto(f"{base}/lab/tree/{name}?token={token}")
@@ -211,6 +273,9 @@ def check_notebook(page: Page, base: str, token: str, name: str, timeout: float)
         if svg_outputs.count() < 2:
             failures.append(f"{name}: expected the two run timelines, found {svg_outputs.count()} SVGs")
 
+    if name == WALKTHROUGH:
+        failures += solve_an_exercise(page, SOLVED_IN_THE_BROWSER, timeout)
+
     if name == ASYNCIO_TO_TOKIO and svg_outputs.count() < 2:
         failures.append(f"{name}: expected the task group's and the queue's timelines, found {svg_outputs.count()} SVGs")
 
@@ -236,6 +301,7 @@ def check_notebook(page: Page, base: str, token: str, name: str, timeout: float)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=900, help="seconds per notebook")
+    parser.add_argument("only", nargs="*", help="notebook file names to run (default: all)")
     args = parser.parse_args()
 
     if not Path(CHROMIUM).exists():
@@ -243,7 +309,7 @@ def main() -> int:
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
     notebooks_dir = scratch_copy()
-    names = sorted(path.name for path in notebooks_dir.glob("*.ipynb"))
+    names = sorted(path.name for path in notebooks_dir.glob("*.ipynb") if not args.only or path.name in args.only)
     port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     lab = start_lab(notebooks_dir, port, token)

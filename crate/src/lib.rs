@@ -31,6 +31,10 @@
 //!   them, are in the cells).
 //! - [`scale`]: the searches from 10 to 10 million at once, and `make bench`'s
 //!   results (notebook 03).
+//! - [`exercises`]: the checks of the notebooks' exercises, which run the
+//!   learner's code and judge what it did (overlap, time, requests in flight,
+//!   tasks left running), with the [`Verdict`](exercises::Verdict) each
+//!   prints.
 //!
 //! Behind the `llm` feature, which brings the HTTP stack (axum, hyper, h2,
 //! reqwest, async-openai) that the other notebooks neither build nor link:
@@ -48,7 +52,8 @@
 //!
 //! Dependencies point one way: `post` and `timing` use `notebook`'s console
 //! and displays; `lessons` and `scale` build on `post` and `timing`; `llm` on
-//! `http` and those; `serving` on `llm` and `http`.
+//! `http` and those; `serving` on `llm` and `http`; `exercises` on `post`,
+//! `timing` and `llm`.
 
 // Every public item says what it is for, and `pub` means reachable from
 // outside: an item only the crate uses is `pub(crate)`, so what a notebook can
@@ -56,6 +61,7 @@
 #![warn(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod exercises;
 pub mod lessons;
 pub mod notebook;
 pub mod post;

@@ -17,10 +17,17 @@ pub use crate::lessons::{
 };
 pub use crate::scale::ScaleResults;
 
+pub use crate::exercises::{
+    Job, Kitchen, Order, Verdict, check_gives_up_after_two_seconds, check_group_fails_fast,
+    check_orders_flow, check_searches_never_block, check_searches_overlap, exercises_passed,
+};
+#[cfg(feature = "llm")]
+pub use crate::exercises::{check_at_most_three_in_flight, check_survives_flaky_llm};
+
 #[cfg(feature = "llm")]
 pub use crate::llm::{
-    Completion, Faults, MAX_TOKENS, MockLlm, MockLlmServer, Retried, RetryPolicy, llm_in_use,
-    measure_llm, numbered_prompts, talk_to_llm, timed_call, with_retries,
+    Completion, Faults, LlmClient, MAX_TOKENS, MockLlm, MockLlmServer, Retried, RetryPolicy,
+    llm_in_use, measure_llm, numbered_prompts, talk_to_llm, timed_call, with_retries,
 };
 #[cfg(feature = "llm")]
 pub use crate::serving::{LoadReport, ServingLayer, load_test};

@@ -46,7 +46,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -56,6 +56,16 @@ thread_local! {
     /// The recording that rows created on this thread join, if any.
     static CURRENT: RefCell<Option<Joined>> = const { RefCell::new(None) };
 }
+
+/// The recording that rows join when their thread has none: set by
+/// [`RecordingEverywhere`], for the exercises' checks, which must see the
+/// searches of a learner's code wherever it runs them (a spawned task, the
+/// blocking pool) and cannot ask that code to [`carry`] anything.
+static EVERYWHERE: Mutex<Option<Arc<Recorder>>> = Mutex::new(None);
+
+/// Whether [`EVERYWHERE`] is set: one relaxed read per row outside any
+/// recording, so a sweep of millions of searches never touches the mutex.
+static RECORDING_EVERYWHERE: AtomicBool = AtomicBool::new(false);
 
 /// Where rows started on a thread go: a recording and, inside [`carry`]d
 /// work, the place that work was given in the order of rows.
@@ -336,6 +346,49 @@ fn joined_here() -> Option<Joined> {
     })
 }
 
+/// The recording of [`RecordingEverywhere`], if one is going on.
+fn joined_everywhere() -> Option<Joined> {
+    if !RECORDING_EVERYWHERE.load(Ordering::Relaxed) {
+        return None;
+    }
+    lock(&EVERYWHERE).as_ref().map(Joined::directly)
+}
+
+/// A recording that every row joins whose thread records nothing else, on
+/// any thread, until it is finished or dropped. One at a time: starting a
+/// second one replaces the first.
+pub(crate) struct RecordingEverywhere {
+    recorder: Arc<Recorder>,
+}
+
+impl RecordingEverywhere {
+    /// Starts recording rows from every thread.
+    pub(crate) fn start() -> Self {
+        let recorder = Recorder::new();
+        *lock(&EVERYWHERE) = Some(Arc::clone(&recorder));
+        RECORDING_EVERYWHERE.store(true, Ordering::Relaxed);
+        Self { recorder }
+    }
+
+    /// Stops recording and returns what was recorded, titled `title`.
+    pub(crate) fn finish(self, title: &str) -> Timeline {
+        self.recorder.finish(title.to_owned())
+    }
+}
+
+impl Drop for RecordingEverywhere {
+    fn drop(&mut self) {
+        let mut everywhere = lock(&EVERYWHERE);
+        if everywhere
+            .as_ref()
+            .is_some_and(|recorder| Arc::ptr_eq(recorder, &self.recorder))
+        {
+            *everywhere = None;
+            RECORDING_EVERYWHERE.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
 /// One task's row in a recording; inert when nothing is being recorded.
 ///
 /// # Examples
@@ -369,7 +422,7 @@ impl Row {
     /// [`SpanKind::Call`] span when it is dropped. Outside a recording the row
     /// is inert and every step costs one thread-local read.
     pub fn start(name: impl fmt::Display) -> Row {
-        let joined = CURRENT.with_borrow(Clone::clone);
+        let joined = CURRENT.with_borrow(Clone::clone).or_else(joined_everywhere);
         Row {
             live: joined.map(|joined| {
                 let task: Arc<str> = name.to_string().into();

@@ -1,0 +1,8 @@
+// expect: ✗ the search of 3 users took 0.0 s
+async fn find_users_slowly(n: u32) {
+    for i in 1..=n {
+        println!("{i}th user is being searched out of {n} people...");
+        let _nap = tokio::time::sleep(std::time::Duration::from_secs(1));
+    }
+    println!("Total {n} people have been searched!");
+}
