@@ -160,7 +160,7 @@ let searches_together: Verdict = check_searches_overlap(search_everyone).await;
 // %% [markdown]
 // ### Exercise 2 · Wait without blocking
 //
-// `find_users_slowly` below is `find_users_sync` marked `async`, its `std::thread::sleep` kept. Marking a function `async` does not make its waiting free: the check runs three of them with `gather` beside a heartbeat, a small timer on the same thread, and sees the heartbeat held up for a second at a time. Make the searches wait so that the thread stays free for the others, while each still takes a second per user.
+// `find_users_slowly` below is `find_users_sync` marked `async`, its `std::thread::sleep` kept. Marking a function `async` does not make its waiting free: the check runs three of them with `gather` beside a heartbeat, a small timer on the same thread, and sees the heartbeat held up for the whole 6 seconds: a function that never awaits never lets anything else run. Make the searches wait so that the thread stays free for the others, while each still takes a second per user.
 
 // %% tags=["exercise=never-block"]
 async fn find_users_slowly(n: u32) {
