@@ -12,7 +12,12 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 EVCXR_VERSION := 0.22.0
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
-EVCXR := $(CARGO_BIN)/evcxr_jupyter
+# crates.io's evcxr_jupyter, as a learner installs it (the stock kernel the
+# tests compare with), and the project kernel's: the same release with
+# tools/evcxr_jupyter.patch applied, built beside it.
+EVCXR_STOCK := $(CARGO_BIN)/evcxr_jupyter
+EVCXR_BUILD := $(ROOT)/target/patched-evcxr-jupyter
+EVCXR := $(EVCXR_BUILD)/bin/evcxr_jupyter
 STAMPS := $(ROOT)/target/setup
 
 # The kernel is registered inside the venv, never in the user's Jupyter
@@ -57,21 +62,26 @@ $(STAMPS)/tools:
 	@mkdir -p $(STAMPS) && touch $@
 
 # Installed only when this exact version is missing: a build takes minutes.
+# It builds in the patched one's directory, so that one then compiles only
+# the patched crate itself.
 $(STAMPS)/evcxr-$(EVCXR_VERSION): $(STAMPS)/tools
-	@if test -x "$(EVCXR)" && cargo install --list | grep -q "^evcxr_jupyter v$(EVCXR_VERSION):"; then \
+	@if test -x "$(EVCXR_STOCK)" && cargo install --list | grep -q "^evcxr_jupyter v$(EVCXR_VERSION):"; then \
 	  echo "evcxr_jupyter $(EVCXR_VERSION) already installed"; \
 	else \
 	  echo "installing evcxr_jupyter $(EVCXR_VERSION) (takes several minutes)"; \
-	  cargo install --locked evcxr_jupyter --version $(EVCXR_VERSION); \
+	  CARGO_TARGET_DIR=$(EVCXR_BUILD)/build cargo install --locked evcxr_jupyter --version $(EVCXR_VERSION); \
 	fi
 	@touch $@
+
+$(EVCXR): $(STAMPS)/evcxr-$(EVCXR_VERSION) tools/evcxr_jupyter.patch tools/build_evcxr_jupyter.py
+	python3 tools/build_evcxr_jupyter.py $(EVCXR_VERSION) $(EVCXR_BUILD)
 
 $(VENV)/.installed: requirements.txt $(STAMPS)/tools
 	@test -x $(PY) || python3 -m venv $(VENV) || { echo "error: python3 -m venv failed; install your distribution's python3-venv package and retry" >&2; exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(KERNEL_JSON): $(STAMPS)/evcxr-$(EVCXR_VERSION) $(VENV)/.installed tools/register_kernel.py
+$(KERNEL_JSON): $(EVCXR) $(VENV)/.installed tools/register_kernel.py
 	$(PY) tools/register_kernel.py "$(EVCXR)"
 
 # The kernel's build directory, built ahead for the notebooks' first cells:
