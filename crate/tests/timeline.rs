@@ -118,6 +118,21 @@ async fn the_text_timeline_shows_overlap() {
     );
 }
 
+/// A loaded machine wakes a timer late, never early: a step of 0.2 s that
+/// ends 60 ms late still draws as 0.2 s.
+#[tokio::test(start_paused = true)]
+async fn a_step_that_ends_late_but_within_a_tenth_draws_as_its_own_length() {
+    let ((), timeline) = record_future("late", async {
+        let row = Row::start("b");
+        row.step_future(tokio::time::sleep(Duration::from_millis(260)))
+            .await;
+    })
+    .await;
+    let text = timeline.to_text();
+    assert_eq!(text.lines().next(), Some("late: 0.2 s"), "{text}");
+    assert!(timeline.to_svg().contains("late: 0.2 s"));
+}
+
 #[test]
 fn an_empty_recording_renders_a_labelled_empty_chart() {
     let ((), timeline) = record("nothing", || ());

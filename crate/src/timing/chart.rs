@@ -1,11 +1,13 @@
 //! Drawing a [`Timeline`]: an SVG chart with plotters, and a text fallback.
 //!
-//! Both pictures round every time to [`RESOLUTION`] before drawing. A run's
-//! times differ by microseconds from one execution to the next; rounded to a
-//! tenth of a second, the picture of the same run is the same file every
-//! time, so a notebook's committed chart can be compared with a fresh one
-//! byte for byte. A tenth of a second is far finer than anything the
-//! notebooks show (their steps last half a second or more).
+//! Both pictures truncate every time to [`RESOLUTION`] before drawing. A
+//! run's times differ from one execution to the next by how late its timers
+//! fire, never early; truncated to a tenth of a second, a step of 0.2 s draws
+//! as 0.2 s unless it ended a whole tenth late (rounding would turn it into
+//! 0.3 s at 50 ms late, which a loaded machine reaches). So the picture of the
+//! same run is the same file every time, and a notebook's committed chart can
+//! be compared with a fresh one byte for byte. A tenth of a second is finer
+//! than anything the notebooks show.
 
 use crate::notebook::display::{NotebookDisplay, emit_to_notebook};
 use crate::timing::timeline::{SpanKind, Timeline};
@@ -13,29 +15,34 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use std::time::Duration;
 
-/// The time step every drawn position is rounded to.
+/// The time step every drawn position is truncated to.
 pub const RESOLUTION: Duration = Duration::from_millis(100);
 
 const WIDTH: u32 = 760;
 const ROW_HEIGHT: u32 = 36;
 const TEXT_COLUMNS: f64 = 60.0;
 
-/// Seconds rounded to [`RESOLUTION`].
-fn rounded_secs(time: Duration) -> f64 {
-    let steps = (time.as_secs_f64() / RESOLUTION.as_secs_f64()).round();
-    steps * RESOLUTION.as_secs_f64()
+/// Seconds truncated to [`RESOLUTION`], in whole steps (integer division:
+/// 300 ms is exactly 3 steps, where `0.3 / 0.1` in floats is 2.999...).
+fn truncated_secs(time: Duration) -> f64 {
+    let steps = time.as_nanos() / RESOLUTION.as_nanos();
+    steps as f64 * RESOLUTION.as_secs_f64()
 }
 
 /// The time axis runs to the next whole second after the run, at least 1 s.
 fn axis_end_secs(timeline: &Timeline) -> f64 {
-    rounded_secs(timeline.total).ceil().max(1.0)
+    truncated_secs(timeline.total).ceil().max(1.0)
 }
 
 fn caption(timeline: &Timeline) -> String {
     if timeline.spans.is_empty() {
         format!("{}: no spans recorded", timeline.title)
     } else {
-        format!("{}: {:.1} s", timeline.title, rounded_secs(timeline.total))
+        format!(
+            "{}: {:.1} s",
+            timeline.title,
+            truncated_secs(timeline.total)
+        )
     }
 }
 
@@ -120,8 +127,8 @@ fn draw<'a>(
                 .filter(move |span| span.kind == kind)
                 .map(move |span| {
                     let corners = [
-                        (rounded_secs(span.start), SegmentValue::Exact(y)),
-                        (rounded_secs(span.end), SegmentValue::Exact(y + 1)),
+                        (truncated_secs(span.start), SegmentValue::Exact(y)),
+                        (truncated_secs(span.end), SegmentValue::Exact(y + 1)),
                     ];
                     // A call is a pale band behind its steps; steps are solid bars
                     // with a pixel of gap between neighbours.
@@ -145,7 +152,7 @@ fn draw<'a>(
 fn text_timeline(timeline: &Timeline) -> String {
     let end = axis_end_secs(timeline);
     let column_secs = end / TEXT_COLUMNS;
-    let column = |time: Duration| (rounded_secs(time) / column_secs).round() as usize;
+    let column = |time: Duration| (truncated_secs(time) / column_secs).round() as usize;
     let name_width = timeline
         .tasks
         .iter()
